@@ -1,0 +1,85 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tsubame",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tsubame", targets: ["tsubame"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure SMTP protocol core: framing, grammar, replies, session state machine.
+        // Only ByteBuffer from NIO; no sockets, clocks or disks.
+        .target(
+            name: "SMTPProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // Durable Maildir delivery (write, fsync, link into new/, fsync the directory).
+        .target(
+            name: "MaildirStore",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // libcrypt (yescrypt / SHA512-crypt) for password hashes Dovecot can read.
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        // Domains, users, aliases: a protocol with a SQLite (GRDB) implementation.
+        .target(
+            name: "AccountDirectory",
+            dependencies: [
+                "CCrypt",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // tsubame.toml: typed settings, defaults, validation with line numbers.
+        .target(
+            name: "TsubameConfig",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // SwiftNIO glue, listeners, lifecycle, the data folder.
+        .target(
+            name: "TsubameServer",
+            dependencies: [
+                "SMTPProtocol", "MaildirStore", "AccountDirectory", "TsubameConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The thin command line shell.
+        .executableTarget(
+            name: "tsubame",
+            dependencies: [
+                "TsubameServer", "AccountDirectory", "TsubameConfig", "MaildirStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "SMTPProtocolTests",
+            dependencies: ["SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "TsubameUnitTests",
+            dependencies: [
+                "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

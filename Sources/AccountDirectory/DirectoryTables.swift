@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+
+/// What a local address is, as far as delivery is concerned.
+enum DirectoryEntry: Equatable {
+    case user
+    case alias(targets: [String])
+}
+
+/// The row-level queries, on one connection inside one transaction, so each
+/// directory operation sees (and checks against) a consistent snapshot.
+struct DirectoryTables {
+    let db: Database
+
+    func domainExists(_ domain: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM domains WHERE name = ?)", arguments: [domain]) ?? false
+    }
+
+    func userExists(_ address: MailboxAddress) throws -> Bool {
+        try passwordHash(of: address) != nil
+    }
+
+    func passwordHash(of address: MailboxAddress) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT password_hash FROM users WHERE local_part = ? AND domain = ?",
+            arguments: [address.localPart, address.domain])
+    }
+
+    func aliasTargets(of address: MailboxAddress) throws -> [String]? {
+        let stored = try String.fetchOne(
+            db, sql: "SELECT targets FROM aliases WHERE local_part = ? AND domain = ?",
+            arguments: [address.localPart, address.domain])
+        return stored.map(Self.decodeTargets)
+    }
+
+    /// A user wins over an alias; `addUser`/`addAlias` keep them disjoint anyway.
+    func entry(for address: MailboxAddress) throws -> DirectoryEntry? {
+        if try userExists(address) { return .user }
+        return try aliasTargets(of: address).map { .alias(targets: $0) }
+    }
+
+    /// Refuses an address already taken by a user or an alias.
+    func checkAddressIsFree(_ address: MailboxAddress) throws {
+        if try userExists(address) { throw DirectoryError.userExists(address.description) }
+        if try aliasTargets(of: address) != nil { throw DirectoryError.aliasExists(address.description) }
+    }
+
+    func countEntries(inDomain domain: String) throws -> Int {
+        try Int.fetchOne(
+            db, sql: "SELECT (SELECT COUNT(*) FROM users WHERE domain = ?) + (SELECT COUNT(*) FROM aliases WHERE domain = ?)",
+            arguments: [domain, domain]) ?? 0
+    }
+
+    // Targets never contain newlines (AddressSyntax refuses control
+    // characters), so one per line is an unambiguous encoding.
+    static func encodeTargets(_ targets: [String]) -> String {
+        targets.joined(separator: "\n")
+    }
+
+    static func decodeTargets(_ stored: String) -> [String] {
+        stored.split(separator: "\n").map(String.init)
+    }
+}

@@ -1,0 +1,34 @@
+import GRDB
+
+extension SQLiteAccountDirectory {
+    /// Domain not local: `.notLocalDomain`. Otherwise the exact local part
+    /// (user, then alias); failing that, with a recipient delimiter such as
+    /// "+", the part before its first occurrence ("alice+news" -> "alice").
+    /// An exact match wins, so a user literally named "a+b" keeps its mail.
+    public func lookupRecipient(localPart: String, domain: String, recipientDelimiter: String?) throws -> RecipientLookup {
+        let domain = domain.lowercased()
+        let localPart = localPart.lowercased()
+        return try pool.read { db in
+            let tables = DirectoryTables(db: db)
+            guard try tables.domainExists(domain) else { return .notLocalDomain }
+
+            var candidates = [localPart]
+            if let delimiter = recipientDelimiter?.lowercased(), !delimiter.isEmpty,
+               let range = localPart.firstRange(of: delimiter) {
+                let base = String(localPart[..<range.lowerBound])
+                if !base.isEmpty { candidates.append(base) }
+            }
+
+            for candidate in candidates {
+                // MailboxAddress(parsing:) also rejects local parts that can
+                // never be stored, so junk from the wire cannot reach SQL.
+                guard let address = MailboxAddress(parsing: "\(candidate)@\(domain)"),
+                      let entry = try tables.entry(for: address) else { continue }
+                let expansion = try AliasExpander.expand(address, entry: entry, tables: tables)
+                // An alias whose targets have all gone is nobody.
+                return expansion.isEmpty ? .unknownUser : .deliver(expansion)
+            }
+            return .unknownUser
+        }
+    }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Moves a synced spool file into every destination, all or nothing.
+struct Delivery {
+    let store: MaildirStore
+    let plan: DeliveryPlan
+    let name: MaildirName
+
+    /// Returns the file name used in new/. Runs on a storage thread.
+    func deliver(spool: inout SpoolFile) throws -> String {
+        let fileName = name.fileName(size: spool.size, virtualSize: spool.virtualSize)
+        var created: [String] = []
+        var directoriesToSync: [String] = []
+        do {
+            for mailbox in plan.mailboxes {
+                let maildir = store.maildirPath(for: mailbox)
+                if !POSIX.fileExists("\(maildir)/new") { try MaildirStore.createMaildir(at: maildir) }
+                let target = "\(maildir)/new/\(fileName)"
+                try placeFile(from: spool.path, to: target, maildir: maildir)
+                created.append(target)
+                directoriesToSync.append("\(maildir)/new")
+            }
+            if !plan.remoteRecipients.isEmpty {
+                created += try enqueueForRelay(spoolPath: spool.path, fileName: fileName)
+                directoriesToSync.append("\(store.queueRoot)/new")
+            }
+            for directory in Set(directoriesToSync) { try POSIX.syncDirectory(directory) }
+        } catch {
+            // All or nothing: a message the client will retry must not also be delivered.
+            for path in created { unlink(path) }
+            for directory in Set(directoriesToSync) { try? POSIX.syncDirectory(directory) }
+            spool.remove()
+            throw error
+        }
+        spool.remove()  // the links in new/ hold the data now
+        return fileName
+    }
+
+    /// A hard link keeps one copy for all recipients; a copy when linking is impossible
+    /// (another file system, link count limit).
+    private func placeFile(from source: String, to target: String, maildir: String) throws {
+        if link(source, target) == 0 { return }
+        let linkError = errno
+        guard linkError == EXDEV || linkError == EMLINK || linkError == EPERM else {
+            throw StorageError(operation: "link", path: target, code: linkError)
+        }
+        let temporary = "\(maildir)/tmp/\(name.base).copy"
+        try copyFile(from: source, to: temporary)
+        try POSIX.check(rename(temporary, target), "rename", target)
+    }
+
+    private func copyFile(from source: String, to target: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        try POSIX.check(input, "open", source)
+        defer { close(input) }
+        let output = try POSIX.openNewFile(target)
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            try POSIX.check(Int32(clamping: count), "read", source)
+            if count == 0 { break }
+            try buffer.withUnsafeBytes { try POSIX.writeAll(output, UnsafeRawBufferPointer(rebasing: $0[0..<count]), path: target) }
+        }
+        try POSIX.syncFile(output, path: target)
+    }
+
+    /// Outbound queue entry: the message in queue/new/NAME and its envelope in
+    /// queue/new/NAME.envelope, renamed in last so a reader never sees half an entry.
+    private func enqueueForRelay(spoolPath: String, fileName: String) throws -> [String] {
+        let queue = store.queueRoot
+        if !POSIX.fileExists("\(queue)/new") { try MaildirStore.createMaildir(at: queue) }
+        let message = "\(queue)/new/\(fileName)"
+        try placeFile(from: spoolPath, to: message, maildir: queue)
+        let envelopeText = (["sender \(plan.reversePath)"] + plan.remoteRecipients.map { "recipient \($0)" })
+            .joined(separator: "\n") + "\n"
+        let temporary = "\(queue)/tmp/\(fileName).envelope"
+        let descriptor = try POSIX.openNewFile(temporary)
+        defer { close(descriptor) }
+        try Array(envelopeText.utf8).withUnsafeBytes { try POSIX.writeAll(descriptor, $0, path: temporary) }
+        try POSIX.syncFile(descriptor, path: temporary)
+        let envelope = "\(message).envelope"
+        try POSIX.check(rename(temporary, envelope), "rename", envelope)
+        return [message, envelope]
+    }
+}

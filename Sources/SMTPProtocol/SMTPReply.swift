@@ -1,0 +1,103 @@
+import NIOCore
+
+/// An SMTP reply: a three-digit code (RFC 5321 §4.2), an enhanced status code
+/// (RFC 3463, advertised as ENHANCEDSTATUSCODES per RFC 2034) and one or more text lines.
+public struct SMTPReply: Equatable, Sendable, CustomStringConvertible {
+    public var code: Int
+    /// "x.y.z" without the class digit repeated elsewhere; nil only for the greeting and
+    /// EHLO's first line, which RFC 2034 §3 exempts.
+    public var enhanced: String?
+    public var lines: [String]
+
+    public init(_ code: Int, _ enhanced: String?, _ lines: [String]) {
+        self.code = code
+        self.enhanced = enhanced
+        self.lines = lines
+    }
+
+    public init(_ code: Int, _ enhanced: String?, _ text: String) {
+        self.init(code, enhanced, [text])
+    }
+
+    public var isPositive: Bool { code < 400 }
+    public var isPermanentFailure: Bool { code >= 500 }
+
+    public var description: String {
+        lines.isEmpty ? "\(code)" : "\(code) \(enhanced.map { "\($0) " } ?? "")\(lines[0])"
+    }
+}
+
+extension ByteBuffer {
+    /// Encodes a reply: every line but the last uses "code-", the last "code " (RFC 5321 §4.2.1).
+    /// Replies are ours, so they are ASCII and never contain CR or LF.
+    @discardableResult
+    public mutating func writeSMTPReply(_ reply: SMTPReply) -> Int {
+        var written = 0
+        let lines = reply.lines.isEmpty ? [""] : reply.lines
+        for (index, line) in lines.enumerated() {
+            written += writeString(String(reply.code))
+            written += writeInteger(index == lines.count - 1 ? UInt8(ascii: " ") : UInt8(ascii: "-"))
+            if let enhanced = reply.enhanced {
+                written += writeString(enhanced)
+                written += writeInteger(UInt8(ascii: " "))
+            }
+            written += writeString(line)
+            written += writeStaticString("\r\n")
+        }
+        return written
+    }
+}
+
+/// The replies Tsubame sends, named, with the rule each one follows.
+extension SMTPReply {
+    public static func greeting(hostname: String) -> SMTPReply {
+        SMTPReply(220, nil, "\(hostname) ESMTP Tsubame")
+    }
+    public static let ok = SMTPReply(250, "2.0.0", "OK")
+    public static let senderOK = SMTPReply(250, "2.1.0", "Sender OK")
+    public static let recipientOK = SMTPReply(250, "2.1.5", "Recipient OK")
+    public static let resetOK = SMTPReply(250, "2.0.0", "Reset OK")
+    public static let noopOK = SMTPReply(250, "2.0.0", "OK")
+    public static let startData = SMTPReply(354, nil, "End data with <CR><LF>.<CR><LF>")
+    public static func bye(hostname: String) -> SMTPReply { SMTPReply(221, "2.0.0", "\(hostname) closing connection") }
+    /// RFC 5321 §3.5.3: 252 when the server will not verify; it never reveals whether an account exists.
+    public static let cannotVerify = SMTPReply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery")
+    public static let help = SMTPReply(214, "2.0.0", ["Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP",
+                                                      "See RFC 5321"])
+
+    public static let unknownCommand = SMTPReply(500, "5.5.1", "Command unrecognized")
+    public static let lineTooLong = SMTPReply(500, "5.5.2", "Line too long: commands are limited to 512 octets (RFC 5321 §4.5.3.1.4)")
+    public static let bareLineEndingInCommand = SMTPReply(500, "5.5.2", "Bare CR or LF in command: lines must end with CRLF (RFC 5321 §2.3.8)")
+    public static func syntaxError(_ why: String) -> SMTPReply { SMTPReply(501, "5.5.4", "Syntax error: \(why)") }
+    public static func badSequence(_ why: String) -> SMTPReply { SMTPReply(503, "5.5.1", "Bad sequence of commands: \(why)") }
+    public static func parameterNotImplemented(_ name: String) -> SMTPReply {
+        SMTPReply(555, "5.5.4", "Unsupported parameter \(name)")
+    }
+
+    public static let unknownUser = SMTPReply(550, "5.1.1", "Recipient address rejected: no such user here")
+    public static let relayDenied = SMTPReply(554, "5.7.1", "Relay access denied")
+    public static let tooManyRecipients = SMTPReply(452, "4.5.3", "Too many recipients")
+    public static let nonASCIIWithoutSMTPUTF8 = SMTPReply(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter (RFC 6531 §3.4)")
+    public static let messageTooBig = SMTPReply(552, "5.3.4", "Message size exceeds fixed maximum message size")
+    public static let bareLineEndingInMessage = SMTPReply(554, "5.6.0", "Message rejected: bare CR or LF in message; lines must end with CRLF (RFC 5321 §2.3.8)")
+    public static let messageLineTooLong = SMTPReply(554, "5.6.0", "Message rejected: line longer than 998 octets (RFC 5321 §4.5.3.1.6)")
+    public static let storageFailed = SMTPReply(451, "4.3.0", "Local error in processing: message not stored, try again later")
+    public static let directoryUnavailable = SMTPReply(451, "4.3.0", "Temporary lookup failure, try again later")
+    public static let noValidRecipients = SMTPReply(554, "5.5.1", "No valid recipients")
+
+    public static func tooManyErrors(hostname: String) -> SMTPReply {
+        SMTPReply(421, "4.7.0", "\(hostname) Too many errors, closing connection")
+    }
+    public static func tooManyConnections(hostname: String) -> SMTPReply {
+        SMTPReply(421, "4.7.0", "\(hostname) Too many connections, try again later")
+    }
+    public static func shuttingDown(hostname: String) -> SMTPReply {
+        SMTPReply(421, "4.3.2", "\(hostname) Service shutting down, closing connection")
+    }
+    public static func timeout(hostname: String) -> SMTPReply {
+        SMTPReply(421, "4.4.2", "\(hostname) Timeout exceeded, closing connection")
+    }
+
+    public static func accepted(id: String) -> SMTPReply { SMTPReply(250, "2.0.0", "OK: queued as \(id)") }
+    public static func chunkAccepted(octets: Int) -> SMTPReply { SMTPReply(250, "2.0.0", "\(octets) octets received") }
+}

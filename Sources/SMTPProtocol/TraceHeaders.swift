@@ -1,0 +1,77 @@
+/// The trace fields an SMTP server prepends to every message it delivers (RFC 5321 §4.4).
+public struct TraceHeaders: Sendable {
+    public var reversePath: SMTPReversePath
+    public var clientName: String
+    public var clientAddress: String
+    public var serverName: String
+    public var protocolName: String
+    public var id: String
+    /// Only with a single recipient: naming one recipient in a copy shared by several would
+    /// disclose the others' addresses (RFC 5321 §7.2).
+    public var singleRecipient: SMTPMailbox?
+    /// RFC 5322 §3.3 date-time, e.g. "Sun, 29 Nov 2026 19:30:00 +0000".
+    public var date: String
+
+    public init(reversePath: SMTPReversePath, clientName: String, clientAddress: String, serverName: String,
+                protocolName: String, id: String, singleRecipient: SMTPMailbox?, date: String) {
+        self.reversePath = reversePath
+        self.clientName = clientName
+        self.clientAddress = clientAddress
+        self.serverName = serverName
+        self.protocolName = protocolName
+        self.id = id
+        self.singleRecipient = singleRecipient
+        self.date = date
+    }
+
+    /// "Return-Path:" then "Received:", with LF line ends (the Maildir's local form).
+    public var rendered: String {
+        var text = "Return-Path: \(reversePath)\n"
+        text += "Received: from \(TraceHeaders.sanitized(clientName)) ([\(clientAddress)])\n"
+        text += "\tby \(serverName) (Tsubame) with \(protocolName) id \(id)"
+        if let recipient = singleRecipient {
+            text += "\n\tfor <\(recipient)>; \(date)\n"
+        } else {
+            text += ";\n\t\(date)\n"
+        }
+        return text
+    }
+
+    /// The client's EHLO name is arbitrary text: keep it printable and bounded.
+    static func sanitized(_ name: String) -> String {
+        let cleaned = name.unicodeScalars.prefix(255).map { scalar -> Character in
+            (scalar.value < 33 || scalar.value == 127 || scalar == "(" || scalar == ")") ? "_" : Character(scalar)
+        }
+        return String(cleaned)
+    }
+}
+
+/// RFC 5322 §3.3 dates without Foundation's locale machinery.
+public enum RFC5322Date {
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Formats seconds since 1970 in UTC as "Sun, 29 Nov 2026 19:30:00 +0000".
+    public static func format(secondsSince1970 seconds: Int) -> String {
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondsOfDay = seconds - days * 86400
+        let (year, month, day) = civilDate(daysSince1970: days)
+        let weekday = weekdays[((days % 7) + 11) % 7]  // 1970-01-01 was a Thursday
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(weekday), \(day) \(months[month - 1]) \(year) "
+            + "\(two(secondsOfDay / 3600)):\(two(secondsOfDay / 60 % 60)):\(two(secondsOfDay % 60)) +0000"
+    }
+
+    /// Days since the epoch to a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func civilDate(daysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TOMLKit
+
+/// Reads tsubame.toml into a `TsubameConfiguration`, collecting every problem with its line.
+public enum ConfigLoader {
+    public static func parse(_ text: String) -> Result<TsubameConfiguration, ConfigIssues> {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            return .failure(ConfigIssues([ConfigIssue(key: "(syntax)", line: error.source.begin.line, message: error.description)]))
+        } catch {
+            return .failure(ConfigIssues([ConfigIssue(key: "(syntax)", line: nil, message: "\(error)")]))
+        }
+        let lines = KeyLineIndex(text)
+        var config = TsubameConfiguration()
+        config.listeners = [:]
+        var issues: [ConfigIssue] = []
+        func report(_ key: String, _ message: String) {
+            issues.append(ConfigIssue(key: key, line: lines[key], message: message))
+        }
+
+        for key in table.keys {
+            guard let value = table[key] else { continue }
+            if ConfigSchema.tables.contains(key) {
+                guard let subtable = value.table else {
+                    report(key, "must be a table ([\(key)])")
+                    continue
+                }
+                if key == "listeners" {
+                    readListeners(subtable, into: &config, report: report)
+                    continue
+                }
+                for name in subtable.keys {
+                    let fullKey = "\(key).\(name)"
+                    guard let setting = ConfigSchema.settings.first(where: { $0.key == fullKey }) else {
+                        report(fullKey, "unknown key")
+                        continue
+                    }
+                    if let problem = setting.read(subtable[name]!, &config) { report(fullKey, problem) }
+                }
+            } else if let setting = ConfigSchema.settings.first(where: { $0.table == nil && $0.name == key }) {
+                if let problem = setting.read(value, &config) { report(key, problem) }
+            } else {
+                report(key, "unknown key")
+            }
+        }
+        if table["hostname"] == nil { report("hostname", "missing; set it to this server's DNS name") }
+        if config.listeners.isEmpty { report("listeners", "no listener configured; add e.g. smtp = \"0.0.0.0:25\"") }
+        issues.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+        return issues.isEmpty ? .success(config) : .failure(ConfigIssues(issues))
+    }
+
+    private static func readListeners(_ table: TOMLTable, into config: inout TsubameConfiguration,
+                                      report: (String, String) -> Void) {
+        for name in table.keys {
+            let key = "listeners.\(name)"
+            guard let listener = ListenerName(rawValue: name) else {
+                report(key, "unknown listener; known: \(ListenerName.allCases.map(\.rawValue).joined(separator: ", "))")
+                continue
+            }
+            guard let text = table[name]?.string, let address = ListenAddress(parsing: text) else {
+                report(key, "must be a string \"HOST:PORT\" (IPv6 as \"[::1]:PORT\")")
+                continue
+            }
+            config.listeners[listener] = address
+        }
+    }
+
+    /// Reads and parses the file; a missing or unreadable file is one issue.
+    public static func load(path: String) -> Result<TsubameConfiguration, ConfigIssues> {
+        guard let text = readFile(path) else {
+            return .failure(ConfigIssues([ConfigIssue(key: "(file)", line: nil, message: "cannot read \(path): \(String(cString: strerror(errno)))")]))
+        }
+        return parse(text)
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Finds the line of each "table.key = ..." in the text, for error messages; TOMLKit does
+/// not expose the positions of parsed values.
+struct KeyLineIndex {
+    private var lines: [String: Int] = [:]
+
+    init(_ text: String) {
+        var table: String?
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.drop { $0 == " " || $0 == "\t" }
+            if line.hasPrefix("[") {
+                let name = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: " ")
+                table = name
+                if lines[name] == nil { lines[name] = number + 1 }
+            } else if let equals = line.firstIndex(of: "="), !line.hasPrefix("#") {
+                let key = line[..<equals].trimmingCharacters(in: " \t\"")
+                let full = table.map { "\($0).\(key)" } ?? key
+                if lines[full] == nil { lines[full] = number + 1 }
+            }
+        }
+    }
+
+    subscript(key: String) -> Int? { lines[key] }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var slice = self
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,118 @@
+import TOMLKit
+
+/// One problem in tsubame.toml, with where it is.
+public struct ConfigIssue: Error, Sendable, Equatable, CustomStringConvertible {
+    public var key: String
+    public var line: Int?
+    public var message: String
+
+    public init(key: String, line: Int?, message: String) {
+        self.key = key
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        "\(line.map { "line \($0): " } ?? "")\(key): \(message)"
+    }
+}
+
+/// All problems found in one file.
+public struct ConfigIssues: Error, Sendable, Equatable, CustomStringConvertible {
+    public var issues: [ConfigIssue]
+
+    public init(_ issues: [ConfigIssue]) { self.issues = issues }
+
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+}
+
+/// A scalar setting: where it lives, its comment, how to read and write it. One list serves
+/// parsing, validation and the commented file `init` writes, so they cannot drift apart.
+struct Setting: Sendable {
+    let table: String?
+    let name: String
+    let comment: String
+    let read: @Sendable (TOMLValueConvertible, inout TsubameConfiguration) -> String?
+    let render: @Sendable (TsubameConfiguration) -> String
+
+    var key: String { table.map { "\($0).\(name)" } ?? name }
+
+    static func integer(_ table: String, _ name: String, _ range: ClosedRange<Int>, _ comment: String,
+                        _ path: WritableKeyPath<TsubameConfiguration, Int> & Sendable) -> Setting {
+        Setting(table: table, name: name, comment: comment, read: { value, config in
+            guard let number = value.int else { return "must be an integer" }
+            guard range.contains(number) else { return "must be between \(range.lowerBound) and \(range.upperBound)" }
+            config[keyPath: path] = number
+            return nil
+        }, render: { "\($0[keyPath: path])" })
+    }
+
+    static func boolean(_ table: String, _ name: String, _ comment: String,
+                        _ path: WritableKeyPath<TsubameConfiguration, Bool> & Sendable) -> Setting {
+        Setting(table: table, name: name, comment: comment, read: { value, config in
+            guard let flag = value.bool else { return "must be true or false" }
+            config[keyPath: path] = flag
+            return nil
+        }, render: { "\($0[keyPath: path])" })
+    }
+
+    static func string(_ table: String?, _ name: String, _ comment: String,
+                       _ path: WritableKeyPath<TsubameConfiguration, String> & Sendable,
+                       validate: @escaping @Sendable (String) -> String?) -> Setting {
+        Setting(table: table, name: name, comment: comment, read: { value, config in
+            guard let text = value.string else { return "must be a string" }
+            if let problem = validate(text) { return problem }
+            config[keyPath: path] = text
+            return nil
+        }, render: { "\"\($0[keyPath: path])\"" })
+    }
+}
+
+enum ConfigSchema {
+    static let settings: [Setting] = [
+        .string(nil, "hostname", "Name of this server in the SMTP greeting and Received headers (its DNS name).",
+                \.hostname, validate: { isHostname($0) ? nil : "must be a host name like mail.example.org" }),
+
+        .integer("smtp", "max_message_size", 1024...2_147_483_647,
+                 "Largest message accepted, in octets (advertised as SIZE, RFC 1870).", \.smtp.maxMessageSize),
+        .integer("smtp", "max_recipients", 1...100_000,
+                 "Recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8 asks for at least 100).",
+                 \.smtp.maxRecipients),
+        .integer("smtp", "max_connections", 1...1_000_000,
+                 "Concurrent SMTP connections; more get 421 4.7.0.", \.smtp.maxConnections),
+        .integer("smtp", "max_connections_per_ip", 1...1_000_000,
+                 "Concurrent SMTP connections from one client IP; more get 421 4.7.0.", \.smtp.maxConnectionsPerIP),
+        .integer("smtp", "max_errors", 1...1000,
+                 "Errors in one session before 421 4.7.0 and disconnect.", \.smtp.maxErrors),
+        .integer("smtp", "command_timeout", 1...86400,
+                 "Seconds to wait for the next command (RFC 5321 §4.5.3.2.7: at least 5 minutes).",
+                 \.smtp.commandTimeout),
+        .integer("smtp", "data_timeout", 1...86400,
+                 "Seconds to wait for more message data (RFC 5321 §4.5.3.2.5-6: 3 and 10 minutes).",
+                 \.smtp.dataTimeout),
+        .boolean("smtp", "plus_addressing", "Deliver user+tag@domain to user@domain.", \.smtp.plusAddressing),
+        .string("smtp", "recipient_delimiter", "The character that starts the tag in plus-addresses.",
+                \.smtp.recipientDelimiter,
+                validate: { $0.count == 1 && $0 != "@" && $0 != "." ? nil : "must be one character other than @ and ." }),
+
+        .integer("server", "shutdown_grace", 0...3600,
+                 "Seconds that messages in transfer get to finish on SIGTERM before connections are cut.",
+                 \.server.shutdownGrace),
+        .integer("server", "storage_threads", 1...256,
+                 "Threads that write and fsync mail; several let the disk commit concurrent messages together.",
+                 \.server.storageThreads),
+
+        .string("log", "level", "One of trace, debug, info, notice, warning, error, critical.", \.log.level,
+                validate: { LogSettings.levels.contains($0) ? nil : "must be one of \(LogSettings.levels.joined(separator: ", "))" }),
+    ]
+
+    static let tables = ["listeners", "smtp", "server", "log"]
+
+    static func isHostname(_ text: String) -> Bool {
+        guard !text.isEmpty, text.utf8.count <= 253 else { return false }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// The commented tsubame.toml that `tsubame init` writes: every key with its value.
+public enum ConfigTemplate {
+    /// `listeners` are written as given; the listeners of features not built yet are written
+    /// commented out, with their ports, so the file documents them.
+    public static func render(_ config: TsubameConfiguration) -> String {
+        var text = """
+        # Tsubame configuration. `tsubame config check` validates this file; SIGHUP reloads it.
+        # Domains, users and aliases live in directory.sqlite: see `tsubame domain|user|alias --help`.
+
+
+        """
+        for setting in ConfigSchema.settings where setting.table == nil {
+            text += "# \(setting.comment)\n\(setting.name) = \(setting.render(config))\n"
+        }
+        text += "\n[listeners]\n"
+        text += "# NAME = \"HOST:PORT\" (\"[::]:PORT\" for IPv6). Standard ports: smtp 25, submission 587,\n"
+        text += "# submissions 465, pop3 110, pop3s 995. A listener's address changes need a restart.\n"
+        for name in ListenerName.allCases {
+            if let address = config.listeners[name] {
+                text += "\(name.rawValue) = \"\(address)\"\n"
+            } else if !name.isImplemented {
+                text += "# \(name.rawValue) = \"0.0.0.0:\(name.standardPort)\"   # not built yet\n"
+            }
+        }
+        for table in ConfigSchema.tables where table != "listeners" {
+            text += "\n[\(table)]\n"
+            for setting in ConfigSchema.settings where setting.table == table {
+                text += "# \(setting.comment)\n\(setting.name) = \(setting.render(config))\n"
+            }
+        }
+        return text
+    }
+}

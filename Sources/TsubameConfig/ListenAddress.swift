@@ -1,0 +1,61 @@
+/// "HOST:PORT" or "[IPV6]:PORT" from a listener setting; port 0 asks for a free port.
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init?(parsing text: String) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            if host.contains(":") { return nil }  // IPv6 needs brackets
+        }
+        guard !host.isEmpty, !host.contains(" "), let port = Int(portText), (0...65535).contains(port) else { return nil }
+        self.host = String(host)
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// The listeners Tsubame knows; the ones after smtp arrive with later features.
+public enum ListenerName: String, CaseIterable, Sendable {
+    case smtp, submission, submissions, pop3, pop3s
+
+    public var isImplemented: Bool { self == .smtp }
+
+    /// The standard port (RFC 5321, RFC 6409, RFC 8314, RFC 1939).
+    public var standardPort: Int {
+        switch self {
+        case .smtp: return 25
+        case .submission: return 587
+        case .submissions: return 465
+        case .pop3: return 110
+        case .pop3s: return 995
+        }
+    }
+
+    /// An unprivileged port for a first run as a normal user.
+    public var unprivilegedPort: Int {
+        switch self {
+        case .smtp: return 2525
+        case .submission: return 2587
+        case .submissions: return 2465
+        case .pop3: return 2110
+        case .pop3s: return 2995
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// Everything in tsubame.toml, typed, with the defaults `tsubame init` writes.
+public struct TsubameConfiguration: Sendable, Equatable {
+    /// The server's name in the SMTP greeting and Received headers.
+    public var hostname = "localhost"
+    /// Listener name to address; only names in `ListenerName`.
+    public var listeners: [ListenerName: ListenAddress] = [.smtp: ListenAddress(host: "0.0.0.0", port: 25)]
+    public var smtp = SMTPSettings()
+    public var server = ServerSettings()
+    public var log = LogSettings()
+
+    public init() {}
+}
+
+public struct SMTPSettings: Sendable, Equatable {
+    public var maxMessageSize = 52_428_800
+    public var maxRecipients = 100
+    public var maxConnections = 1000
+    public var maxConnectionsPerIP = 50
+    public var maxErrors = 10
+    public var commandTimeout = 300
+    public var dataTimeout = 600
+    public var plusAddressing = true
+    public var recipientDelimiter = "+"
+
+    public init() {}
+}
+
+public struct ServerSettings: Sendable, Equatable {
+    public var shutdownGrace = 30
+    public var storageThreads = 16
+
+    public init() {}
+}
+
+public struct LogSettings: Sendable, Equatable {
+    public var level = "info"
+
+    public init() {}
+
+    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import AccountDirectory
+import MaildirStore
+import TsubameConfig
+
+/// The data folder: tsubame.toml, directory.sqlite, mail/ and queue/.
+public struct DataFolder: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    public var configPath: String { "\(path)/tsubame.toml" }
+    public var directoryPath: String { "\(path)/directory.sqlite" }
+    public var mailPath: String { "\(path)/mail" }
+
+    public var exists: Bool { access(configPath, F_OK) == 0 }
+
+    public enum InitError: Error, CustomStringConvertible {
+        case alreadyInitialised(String)
+        case notEmpty(String)
+        case cannotCreate(String, String)
+        case cannotWrite(String, String)
+
+        public var description: String {
+            switch self {
+            case .alreadyInitialised(let path):
+                return "\(path) is already a Tsubame data folder (it has tsubame.toml); refusing to overwrite it"
+            case .notEmpty(let path):
+                return "\(path) exists and is not empty; choose a new folder"
+            case .cannotCreate(let path, let reason): return "cannot create \(path): \(reason)"
+            case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+            }
+        }
+    }
+
+    /// Creates the folder with its config, directory (with `domain`) and mail store.
+    public func initialise(hostname: String, domain: String, listeners: [ListenerName: ListenAddress]) throws {
+        if exists { throw InitError.alreadyInitialised(path) }
+        if let entries = try? directoryEntries(path), !entries.isEmpty { throw InitError.notEmpty(path) }
+        if mkdir(path, 0o700) < 0, errno != EEXIST { throw InitError.cannotCreate(path, errnoText()) }
+        var config = TsubameConfiguration()
+        config.hostname = hostname
+        config.listeners = listeners
+        let directory = try SQLiteAccountDirectory(path: directoryPath)
+        try directory.addDomain(domain)
+        for sub in [mailPath, "\(path)/queue"] where mkdir(sub, 0o700) < 0 && errno != EEXIST {
+            throw InitError.cannotCreate(sub, errnoText())
+        }
+        // The config is written last: its presence marks a complete data folder.
+        try writeFile(configPath, ConfigTemplate.render(config), mode: 0o600)
+    }
+
+    public static func standardListeners() -> [ListenerName: ListenAddress] {
+        [.smtp: ListenAddress(host: "0.0.0.0", port: ListenerName.smtp.standardPort)]
+    }
+
+    /// A first run as a normal user: unprivileged ports, loopback only until the admin opens it.
+    public static func firstRunListeners() -> [ListenerName: ListenAddress] {
+        [.smtp: ListenAddress(host: "127.0.0.1", port: ListenerName.smtp.unprivilegedPort)]
+    }
+
+    private func directoryEntries(_ path: String) throws -> [String] {
+        guard let handle = opendir(path) else { throw InitError.cannotCreate(path, errnoText()) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    private func writeFile(_ path: String, _ text: String, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw InitError.cannotWrite(path, errnoText()) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else { throw InitError.cannotWrite(path, errnoText()) }
+    }
+}
+
+func errnoText() -> String { String(cString: strerror(errno)) }

@@ -1,0 +1,60 @@
+import NIOCore
+import NIOExtras
+import NIOPosix
+import TsubameConfig
+
+/// A bound SMTP listening socket and the helper that quiesces its connections.
+struct BoundListener {
+    let name: ListenerName
+    let channel: any Channel
+    let quiescing: ServerQuiescingHelper
+}
+
+enum SMTPListener {
+    static func bind(_ name: ListenerName, at address: ListenAddress, group: any EventLoopGroup,
+                     server: SMTPServerContext) async throws -> BoundListener {
+        let quiescing = ServerQuiescingHelper(group: group)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 511)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 65536))
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SMTPServerHandler(server: server))
+                }
+            }
+        do {
+            let channel = try await bootstrap.bind(host: address.host, port: address.port).get()
+            return BoundListener(name: name, channel: channel, quiescing: quiescing)
+        } catch {
+            throw ListenError(name: name, address: address, underlying: error)
+        }
+    }
+}
+
+/// A bind failure that names the listener, the port and the reason.
+public struct ListenError: Error, CustomStringConvertible {
+    public var name: ListenerName
+    public var address: ListenAddress
+    public var underlying: any Error
+
+    public var description: String {
+        var reason = "\(underlying)"
+        if let ioError = underlying as? IOError {
+            reason = String(cString: strerror(ioError.errnoCode))
+            if ioError.errnoCode == EACCES && address.port < 1024 {
+                reason += " (ports below 1024 need root or CAP_NET_BIND_SERVICE; use --listen \(name.rawValue)=\(address.host):\(name.unprivilegedPort) to test as a normal user)"
+            } else if ioError.errnoCode == EADDRINUSE {
+                reason += " (another program is listening on port \(address.port))"
+            }
+        }
+        return "cannot listen \(name.rawValue) on \(address): \(reason)"
+    }
+}

@@ -1,0 +1,163 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import AccountDirectory
+import Logging
+import MaildirStore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import TsubameConfig
+import UnixSignals
+
+/// The running server: loads the data folder, binds the listeners, serves until SIGTERM/SIGINT,
+/// reloads its configuration on SIGHUP.
+public enum TsubameServer {
+    public static func run(dataFolder: DataFolder, listenerOverrides: [ListenerName: ListenAddress]) async throws {
+        let configuration: TsubameConfiguration
+        switch ConfigLoader.load(path: dataFolder.configPath) {
+        case .success(var loaded):
+            loaded.listeners.merge(listenerOverrides) { $1 }
+            configuration = loaded
+        case .failure(let issues):
+            throw ServerStartError.badConfiguration(dataFolder.configPath, issues)
+        }
+        TsubameLogHandler.bootstrap(level: Logger.Level(rawValue: configuration.log.level) ?? .info)
+        let logger = Logger(label: "tsubame")
+
+        let directory = try SQLiteAccountDirectory(path: dataFolder.directoryPath)
+        let storageThreads = NIOThreadPool(numberOfThreads: configuration.server.storageThreads)
+        let directoryThreads = NIOThreadPool(numberOfThreads: 2)
+        storageThreads.start()
+        directoryThreads.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let configBox = NIOLockedValueBox(configuration)
+        let smtpContext = SMTPServerContext(
+            configuration: configBox,
+            store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
+            resolver: RecipientResolver(directory: directory, threadPool: directoryThreads),
+            limiter: ConnectionLimiter(),
+            logger: Logger(label: "smtp"))
+
+        let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext, logger: logger)
+        let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox, logger: logger)
+        let serviceGroup = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: listeners),
+                .init(service: reloader, successTerminationBehavior: .ignore),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        let outcome = await Result(catching: { try await serviceGroup.run() })
+        try? await group.shutdownGracefully()
+        try? await storageThreads.shutdownGracefully()
+        try? await directoryThreads.shutdownGracefully()
+        try outcome.get()
+        logger.info("stopped")
+    }
+}
+
+public enum ServerStartError: Error, CustomStringConvertible {
+    case badConfiguration(String, ConfigIssues)
+
+    public var description: String {
+        switch self {
+        case .badConfiguration(let path, let issues):
+            return "\(path) has errors:\n" + issues.issues.map { "  \($0)" }.joined(separator: "\n")
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
+/// Binds every configured listener, then on graceful shutdown stops accepting, lets messages
+/// in transfer finish (bounded by `server.shutdown_grace`) and closes idle sessions with 421.
+struct ListenersService: Service {
+    let configuration: TsubameConfiguration
+    let group: MultiThreadedEventLoopGroup
+    let smtp: SMTPServerContext
+    let logger: Logger
+
+    func run() async throws {
+        var bound: [BoundListener] = []
+        for name in ListenerName.allCases {
+            guard let address = configuration.listeners[name] else { continue }
+            guard name.isImplemented else {
+                logger.warning("listener \(name.rawValue) is configured but not built yet; ignored")
+                continue
+            }
+            let listener = try await SMTPListener.bind(name, at: address, group: group, server: smtp)
+            bound.append(listener)
+            let local = listener.channel.localAddress
+            logger.info("listening \(name.rawValue) \(local.map(Self.format) ?? "\(address)")")
+        }
+
+        try? await gracefulShutdown()
+        logger.info("shutting down: no new connections; finishing messages in transfer")
+        let grace = TimeAmount.seconds(Int64(configuration.server.shutdownGrace))
+        let loop = group.next()
+        let done = loop.makePromise(of: Void.self)
+        let all = EventLoopFuture.andAllComplete(bound.map { listener in
+            let promise = loop.makePromise(of: Void.self)
+            listener.quiescing.initiateShutdown(promise: promise)
+            return promise.futureResult
+        }, on: loop)
+        all.cascade(to: done)
+        let timer = loop.scheduleTask(in: grace) {
+            done.fail(ShutdownTimeout())
+        }
+        do {
+            try await done.futureResult.get()
+            timer.cancel()
+        } catch {
+            logger.warning("shutdown grace of \(configuration.server.shutdownGrace)s over; closing remaining connections")
+        }
+    }
+
+    struct ShutdownTimeout: Error {}
+
+    static func format(_ address: SocketAddress) -> String {
+        let ip = address.ipAddress ?? "?"
+        let port = address.port ?? 0
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+    }
+}
+
+/// SIGHUP: re-read tsubame.toml; a broken file is refused and the running settings stay.
+struct ConfigReloader: Service {
+    let dataFolder: DataFolder
+    let overrides: [ListenerName: ListenAddress]
+    let box: NIOLockedValueBox<TsubameConfiguration>
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            switch ConfigLoader.load(path: dataFolder.configPath) {
+            case .success(var fresh):
+                fresh.listeners.merge(overrides) { $1 }
+                let old = box.withLockedValue { current -> TsubameConfiguration in
+                    let previous = current
+                    var next = fresh
+                    next.listeners = previous.listeners  // sockets stay as bound until a restart
+                    current = next
+                    return previous
+                }
+                if old.listeners != fresh.listeners {
+                    logger.notice("listener addresses changed in the config; they apply after a restart")
+                }
+                TsubameLogHandler.level.withLockedValue { $0 = Logger.Level(rawValue: fresh.log.level) ?? .info }
+                logger.notice("configuration reloaded from \(dataFolder.configPath)")
+            case .failure(let issues):
+                logger.error("configuration reload refused, keeping the running settings: \(issues)")
+            }
+        }
+    }
+}

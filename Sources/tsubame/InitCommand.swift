@@ -1,0 +1,22 @@
+import ArgumentParser
+import TsubameConfig
+import TsubameServer
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Create a data folder: tsubame.toml, the directory and the mail store.")
+
+    @OptionGroup var options: DataOption
+    @Option(help: "This server's DNS name, used in the SMTP greeting.") var hostname: String
+    @Option(help: "The first mail domain to receive mail for.") var domain: String
+
+    func run() throws {
+        try options.folder.initialise(hostname: hostname, domain: domain, listeners: DataFolder.standardListeners())
+        print("""
+        Created \(options.folder.path): tsubame.toml, directory.sqlite, mail/, queue/
+        Domain \(domain) added. Listeners use the standard ports (smtp 25): run `tsubame serve` as root,
+        or with --listen smtp=0.0.0.0:2525 as a normal user.
+        Add a user: tsubame user add alice@\(domain) --data \(options.folder.path)
+        """)
+    }
+}
