@@ -36,11 +36,10 @@ public struct CommandLineFramer: Sendable {
         }
         let searchable = view.prefix(maximumLineLength)
         guard let lineFeed = searchable.firstIndex(of: UInt8(ascii: "\n")) else {
-            if view.count >= maximumLineLength {
-                discardingLongLine = true
-                buffer.moveReaderIndex(forwardBy: view.count)
-            }
-            return nil
+            guard view.count >= maximumLineLength else { return nil }
+            discardingLongLine = true
+            buffer.moveReaderIndex(forwardBy: searchable.count)
+            return next(from: &buffer)
         }
         let length = lineFeed - view.startIndex
         defer { buffer.moveReaderIndex(forwardBy: length + 1) }

@@ -138,6 +138,8 @@ public struct MessageContentDecoder: Sendable {
                     }
                 case .lineStartDot:
                     if byte == UInt8(ascii: "\r") {
+                        flushRun(upTo: index)
+                        runStart = index + 1
                         state = .lineStartDotCR
                     } else {
                         // "." followed by text: the dot was stuffing (RFC 5321 §4.5.2).
