@@ -1,0 +1,57 @@
+import Testing
+@testable import TsubameConfig
+
+@Suite("Configuration")
+struct ConfigTests {
+    @Test func templateParsesBackToTheSameSettings() throws {
+        var config = TsubameConfiguration()
+        config.hostname = "mx.example.org"
+        config.smtp.maxRecipients = 42
+        let text = ConfigTemplate.render(config)
+        let parsed = try ConfigLoader.parse(text).get()
+        #expect(parsed == config)
+    }
+
+    @Test func templateCommentsEveryKey() {
+        let text = ConfigTemplate.render(TsubameConfiguration())
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for setting in ConfigSchema.settings {
+            guard let index = lines.firstIndex(where: { $0.hasPrefix("\(setting.name) = ") }) else {
+                Issue.record("\(setting.key) missing"); continue
+            }
+            #expect(lines[index - 1].hasPrefix("# "), "\(setting.key) has no comment")
+        }
+        #expect(text.contains("# submission = \"0.0.0.0:587\""))
+    }
+
+    @Test func reportsEachErrorWithKeyAndLine() throws {
+        let text = """
+        hostname = "mx.example.org"
+        colour = "blue"
+
+        [listeners]
+        smtp = "0.0.0.0:99999"
+        imap = "0.0.0.0:143"
+
+        [smtp]
+        max_recipients = "many"
+        max_errors = 0
+        """
+        guard case .failure(let issues) = ConfigLoader.parse(text) else { Issue.record("accepted"); return }
+        let found = issues.issues.map { "\($0.line ?? 0) \($0.key)" }
+        #expect(found == ["2 colour", "4 listeners", "5 listeners.smtp", "6 listeners.imap", "9 smtp.max_recipients", "10 smtp.max_errors"])
+    }
+
+    @Test func reportsSyntaxErrorsWithLine() {
+        guard case .failure(let issues) = ConfigLoader.parse("hostname = \"x\"\n[smtp\n") else { Issue.record("accepted"); return }
+        #expect(issues.issues.first?.line == 2)
+    }
+
+    @Test func parsesListenAddresses() {
+        #expect(ListenAddress(parsing: "0.0.0.0:25") == ListenAddress(host: "0.0.0.0", port: 25))
+        #expect(ListenAddress(parsing: "[::1]:0") == ListenAddress(host: "::1", port: 0))
+        #expect(ListenAddress(parsing: "::1:25") == nil)
+        #expect(ListenAddress(parsing: "host") == nil)
+        #expect(ListenAddress(parsing: "host:70000") == nil)
+    }
+}
