@@ -118,6 +118,7 @@ struct ListenersService: Service {
             timer.cancel()
         } catch {
             logger.warning("shutdown grace of \(configuration.server.shutdownGrace)s over; closing remaining connections")
+            await smtp.openChannels.closeAll()
         }
     }
 

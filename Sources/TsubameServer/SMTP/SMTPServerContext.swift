@@ -1,6 +1,7 @@
 import Logging
 import MaildirStore
 import NIOConcurrencyHelpers
+import NIOCore
 import SMTPProtocol
 import TsubameConfig
 
@@ -11,6 +12,7 @@ final class SMTPServerContext: Sendable {
     let resolver: RecipientResolver
     let limiter: ConnectionLimiter
     let logger: Logger
+    let openChannels = ChannelRegistry()
 
     init(configuration: NIOLockedValueBox<TsubameConfiguration>, store: MaildirStore,
          resolver: RecipientResolver, limiter: ConnectionLimiter, logger: Logger) {
@@ -29,5 +31,21 @@ extension SMTPSessionConfiguration {
     init(_ config: TsubameConfiguration) {
         self.init(hostname: config.hostname, maximumMessageSize: config.smtp.maxMessageSize,
                   maximumRecipients: config.smtp.maxRecipients, maximumErrors: config.smtp.maxErrors)
+    }
+}
+
+/// The open connections, so a shutdown whose grace has run out can close them.
+final class ChannelRegistry: Sendable {
+    private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) { channels.withLockedValue { $0[ObjectIdentifier(channel)] = channel } }
+    func remove(_ channel: any Channel) { channels.withLockedValue { $0[ObjectIdentifier(channel)] = nil } }
+
+    /// Closes every connection still open and waits until they are closed.
+    func closeAll() async {
+        let open = channels.withLockedValue { Array($0.values) }
+        for channel in open {
+            try? await channel.close()
+        }
     }
 }

@@ -62,6 +62,7 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         holdsConnectionSlot = true
+        server.openChannels.add(context.channel)
         logger.debug("connect")
         send(.greeting(hostname: config.hostname), context: context)
         flushOutput(context: context)
@@ -71,6 +72,7 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if holdsConnectionSlot {
+            server.openChannels.remove(context.channel)
             server.limiter.release(clientAddress)
             holdsConnectionSlot = false
         }
@@ -173,9 +175,9 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 if last { transfer?.finishChunks() }
                 perform(session.chunkEnded(problems: transfer?.problems ?? []), context: context)
             }
-            if quiesceRequested && !session.isInMessageTransfer && !isWaiting {
-                closeForShutdown(context: context)
-            }
+        }
+        if quiesceRequested && !session.isInMessageTransfer && !isWaiting && !isClosing {
+            closeForShutdown(context: context)
         }
         if input.readableBytes == 0 {
             input.clear()
