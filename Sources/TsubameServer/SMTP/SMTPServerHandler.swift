@@ -258,10 +258,11 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func commit(_ envelope: SMTPEnvelope<ResolvedRecipient>, context: ChannelHandlerContext) {
         guard let transfer else { preconditionFailure("store without a transfer") }
+        // From here the store owns the message: a disconnect no longer discards it.
+        self.transfer = nil
         isWaiting = true
         transfer.commit(on: context.eventLoop).assumeIsolated().whenComplete { result in
             self.isWaiting = false
-            self.transfer = nil
             let outcome: Result<String, SMTPSession<ResolvedRecipient>.StorageFailure>
             switch result {
             case .success:
