@@ -17,11 +17,23 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
+        // Shared by the protocol cores: CRLF-strict line framing, base64.
+        .target(
+            name: "ProtocolSupport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // SASL mechanisms (RFC 4422), shared by POP3 AUTH and SMTP AUTH.
+        .target(name: "SASL", dependencies: ["ProtocolSupport"]),
+        // Pure POP3 protocol core: commands, responses, session state machine, message encoding.
+        .target(
+            name: "POP3Protocol",
+            dependencies: ["ProtocolSupport", "SASL", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Pure SMTP protocol core: framing, grammar, replies, session state machine.
         // Only ByteBuffer from NIO; no sockets, clocks or disks.
         .target(
             name: "SMTPProtocol",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Durable Maildir delivery (write, fsync, link into new/, fsync the directory).
         .target(
@@ -50,7 +62,7 @@ let package = Package(
         .target(
             name: "TsubameServer",
             dependencies: [
-                "SMTPProtocol", "MaildirStore", "AccountDirectory", "TsubameConfig",
+                "SMTPProtocol", "POP3Protocol", "ProtocolSupport", "MaildirStore", "AccountDirectory", "TsubameConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -69,7 +81,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SMTPProtocolTests",
-            dependencies: ["SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "POP3ProtocolTests",
+            dependencies: ["POP3Protocol", "SASL", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "TsubameUnitTests",

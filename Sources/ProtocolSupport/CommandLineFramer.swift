@@ -1,11 +1,11 @@
 import NIOCore
 
-/// Splits the command stream into lines that end in CRLF, and nothing else.
+/// Splits a command stream (SMTP, POP3) into lines that end in CRLF, and nothing else.
 ///
 /// A bare LF or a bare CR is never a line end (RFC 5321 §2.3.8): accepting one is what makes
 /// SMTP smuggling possible, so such a line is reported and dropped. A line longer than the
 /// limit is discarded up to its end and reported once, so replies stay in order with
-/// pipelined commands (RFC 2920) and memory stays bounded.
+/// pipelined commands (RFC 2920, RFC 2449) and memory stays bounded.
 public struct CommandLineFramer: Sendable {
     public enum Event: Equatable, Sendable {
         /// A command line without its CRLF.

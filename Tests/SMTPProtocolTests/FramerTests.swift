@@ -1,6 +1,7 @@
 import NIOCore
 import Testing
 @testable import SMTPProtocol
+import ProtocolSupport
 
 @Suite("CRLF-strict command framing")
 struct CommandLineFramerTests {

@@ -2,6 +2,7 @@ import Logging
 import MaildirStore
 import NIOCore
 import NIOExtras
+import ProtocolSupport
 import SMTPProtocol
 import TsubameConfig
 
