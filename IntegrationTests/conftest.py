@@ -37,6 +37,11 @@ IO_TIMEOUT = 30
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "smtp_config(**kv): values for the [smtp] table of tsubame.toml")
+    config.addinivalue_line(
+        "markers", "pop3_config(**kv): values for the [pop3] table of tsubame.toml")
+    config.addinivalue_line(
+        "markers", "auth_config(**kv): values for the [auth] table of tsubame.toml "
+                   "(the pop3_server fixture sets failure_delay_ms = 0 unless given)")
 
 
 # --------------------------------------------------------------------------
@@ -78,13 +83,18 @@ class DataDir:
         run_cli("alias", "add", alias, *targets, "--data", self.path)
 
     def set_smtp(self, **values):
-        """Set keys of the [smtp] table: replace an existing `key = ...` line
-        inside the table, or add the key right after the table header."""
+        """Set keys of the [smtp] table (see set_table)."""
+        self.set_table("smtp", **values)
+
+    def set_table(self, name, **values):
+        """Set keys of the [NAME] table: replace an existing `key = ...` line
+        inside the table, or add the key right after the table header (the
+        table is appended to the file when it is not there)."""
         text = self.config.read_text(encoding="utf-8")
-        header = re.search(r"(?m)^\[smtp\][ \t]*(#.*)?$", text)
+        header = re.search(rf"(?m)^\[{re.escape(name)}\][ \t]*(#.*)?$", text)
         if header is None:
-            text = text.rstrip("\n") + "\n\n[smtp]\n"
-            header = re.search(r"(?m)^\[smtp\][ \t]*$", text)
+            text = text.rstrip("\n") + f"\n\n[{name}]\n"
+            header = re.search(rf"(?m)^\[{re.escape(name)}\][ \t]*$", text)
         start = header.end()
         nxt = re.search(r"(?m)^\[", text[start:])
         end = start + nxt.start() if nxt else len(text)
@@ -144,13 +154,16 @@ class Server:
     """`tsubame serve` in the foreground; stderr is drained by a thread."""
 
     LISTEN_RE = re.compile(r"listening smtp 127\.0\.0\.1:(\d+)")
+    POP3_LISTEN_RE = re.compile(r"listening pop3 127\.0\.0\.1:(\d+)")
 
-    def __init__(self, datadir: DataDir):
+    def __init__(self, datadir: DataDir, pop3=False):
         self.datadir = datadir
+        self.with_pop3 = pop3    # also listen for POP3 (on port 0)
         self.lines = []          # (stream name, decoded line), in order
         self.cond = threading.Condition()
         self.proc = None
-        self.port = None
+        self.port = None         # the SMTP port
+        self.pop3_port = None
         self.threads = []
         self.clients = []
 
@@ -158,9 +171,11 @@ class Server:
         if not BIN.exists():
             pytest.fail(f"server binary not found: {BIN} (build it, or set TSUBAME_BIN)")
         self.lines = []
+        # Every listener the config names is moved to a free loopback port (init's config
+        # has pop3 on 0.0.0.0:110); tests that use POP3 read its port with pop3=True.
+        listen = ["--listen", "smtp=127.0.0.1:0", "--listen", "pop3=127.0.0.1:0"]
         self.proc = subprocess.Popen(
-            [str(BIN), "serve", "--data", str(self.datadir.path),
-             "--listen", "smtp=127.0.0.1:0"],
+            [str(BIN), "serve", "--data", str(self.datadir.path), *listen],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.threads = [threading.Thread(target=self._drain, args=(s, name), daemon=True)
                         for s, name in ((self.proc.stderr, "stderr"), (self.proc.stdout, "stdout"))]
@@ -168,7 +183,14 @@ class Server:
             t.start()
         m = self.wait_for_line(self.LISTEN_RE, STARTUP_TIMEOUT)
         self.port = int(m.group(1))
+        if self.with_pop3:
+            m = self.wait_for_line(self.POP3_LISTEN_RE, STARTUP_TIMEOUT)
+            self.pop3_port = int(m.group(1))
         return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
 
     def _drain(self, stream, name):
         for raw in iter(stream.readline, b""):
@@ -237,6 +259,21 @@ class Server:
         c = SMTPClient(self.port, **kw)
         self.clients.append(c)
         return c
+
+    def pop3(self, **kw):
+        """A new POP3Client connected to this server's pop3 listener."""
+        assert self.pop3_port is not None, "server started without a pop3 listener"
+        c = POP3Client(self.pop3_port, **kw)
+        self.clients.append(c)
+        return c
+
+    def deliver(self, rcpts, message, sender="sender@example.net"):
+        """Send MESSAGE (CRLF, dot-stuffed here) to RCPTS over SMTP; assert 250."""
+        rcpts = [rcpts] if isinstance(rcpts, str) else list(rcpts)
+        with self.connect() as c:
+            r = c.transaction(sender, rcpts, message)
+            assert r.code == 250, f"delivery to {rcpts} refused: {r}"
+            c.cmd("QUIT")
 
     def close_clients(self):
         """Close the connections a test opened with connect() (so that a
@@ -383,6 +420,272 @@ class SMTPClient:
 
 
 # --------------------------------------------------------------------------
+# a raw POP3 client
+
+
+class POP3Error(AssertionError):
+    pass
+
+
+class POP3Client:
+    """A byte-level POP3 client (RFC 1939, 2449): send exactly what a test
+    wants; read status lines and multi-line responses octet for octet."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=IO_TIMEOUT, greeting=True):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = bytearray()
+        self.greeting = self.status() if greeting else None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            raise ConnectionClosed(f"send: {e}") from e
+
+    def _fill(self):
+        try:
+            chunk = self.sock.recv(1 << 20)
+        except ConnectionResetError as e:
+            raise ConnectionClosed(f"reset; partial {bytes(self.buf[:300])!r}") from e
+        except socket.timeout:
+            raise AssertionError(f"no complete response within {self.sock.gettimeout()}s; "
+                                 f"partial {bytes(self.buf[:300])!r}") from None
+        if not chunk:
+            raise ConnectionClosed(f"closed; partial {bytes(self.buf[:300])!r}")
+        self.buf += chunk
+
+    def readline(self) -> bytes:
+        """One line without its CRLF."""
+        start = 0
+        while True:
+            i = self.buf.find(b"\r\n", start)
+            if i >= 0:
+                line = bytes(self.buf[:i])
+                del self.buf[:i + 2]
+                return line
+            start = max(0, len(self.buf) - 1)
+            self._fill()
+
+    def status(self) -> str:
+        """A status line (+OK ..., -ERR ..., or a `+ ` continuation), decoded."""
+        line = self.readline()
+        assert line.startswith((b"+OK", b"-ERR", b"+ ")) or line == b"+", \
+            f"malformed status line {line!r}"
+        assert len(line) + 2 <= 512, f"status line over 512 octets: {line[:100]!r}"
+        return line.decode("utf-8", errors="replace")
+
+    def read_multiline(self) -> bytes:
+        """The body of a multi-line response after its status line: the octets
+        between the status line and the terminating `.CRLF`, with the byte
+        stuffing undone (each line keeps its CRLF).  Asserts the framing is
+        strict: only CRLF line ends, every line starting with `.` stuffed."""
+        # data starts at the beginning of a line; find the terminating line
+        pos = 0
+        while True:
+            if self.buf[:3] == b".\r\n":
+                end, term = 0, 3
+                break
+            i = self.buf.find(b"\r\n.\r\n", pos)
+            if i >= 0:
+                end, term = i + 2, i + 5
+                break
+            pos = max(0, len(self.buf) - 4)
+            self._fill()
+        raw = bytes(self.buf[:end])
+        del self.buf[:term]
+        bad = re.search(rb"(?<!\r)\n|\r(?!\n)", raw)
+        assert bad is None, f"bare CR or LF at {bad.start()} in a multi-line response: " \
+                            f"{raw[max(0, bad.start() - 40):bad.start() + 40]!r}"
+        unstuffed = re.compile(rb"(?:^|(?<=\r\n))\.(?!\.)").search(raw)
+        assert unstuffed is None, f"line starting with a single '.' (not byte-stuffed) at " \
+                                  f"{unstuffed.start()}: {raw[unstuffed.start():unstuffed.start() + 60]!r}"
+        return re.sub(rb"(?:^|(?<=\r\n))\.", b"", raw)
+
+    def cmd(self, line) -> str:
+        """Send LINE + CRLF; return the status line."""
+        if isinstance(line, str):
+            line = line.encode("utf-8")
+        self.send(line + b"\r\n")
+        return self.status()
+
+    def ok(self, line) -> str:
+        r = self.cmd(line)
+        if not r.startswith("+OK"):
+            raise POP3Error(f"{_short(line)!r}: got {r!r}, want +OK")
+        return r
+
+    def err(self, line) -> str:
+        r = self.cmd(line)
+        if not r.startswith("-ERR"):
+            raise POP3Error(f"{_short(line)!r}: got {r!r}, want -ERR")
+        return r
+
+    def multi(self, line):
+        """A command with a multi-line answer: (status line, unstuffed octets)."""
+        r = self.ok(line)
+        return r, self.read_multiline()
+
+    def login(self, user, password=PASSWORD):
+        self.ok(f"USER {user}")
+        return self.ok(f"PASS {password}")
+
+    def auth_plain(self, user, password=PASSWORD, initial=True):
+        """AUTH PLAIN; returns the final status line (not checked)."""
+        token = plain_token(user, password)
+        if initial:
+            return self.cmd(f"AUTH PLAIN {token}")
+        r = self.cmd("AUTH PLAIN")
+        assert r.startswith("+ ") or r == "+", f"AUTH PLAIN: got {r!r}, want '+ '"
+        return self.cmd(token)
+
+    def capa(self):
+        _, body = self.multi("CAPA")
+        return [l for l in body.decode("utf-8").split("\r\n") if l]
+
+    def stat(self):
+        r = self.ok("STAT")
+        m = re.fullmatch(r"\+OK (\d+) (\d+)(?: .*)?", r)
+        assert m, f"STAT: malformed {r!r}"
+        return int(m.group(1)), int(m.group(2))
+
+    def list(self):
+        """{number: size} from LIST without an argument."""
+        return {int(a): int(b) for a, b in self._pairs("LIST")}
+
+    def uidl(self):
+        """{number: unique id} from UIDL without an argument."""
+        return {int(a): b for a, b in self._pairs("UIDL")}
+
+    def _pairs(self, command):
+        _, body = self.multi(command)
+        out = []
+        for line in body.decode("ascii").split("\r\n")[:-1]:
+            parts = line.split(" ")
+            assert len(parts) >= 2 and parts[0].isdigit(), f"{command}: malformed line {line!r}"
+            out.append((parts[0], parts[1]))
+        return out
+
+    def retr(self, n) -> bytes:
+        return self.multi(f"RETR {n}")[1]
+
+    def top(self, n, lines) -> bytes:
+        return self.multi(f"TOP {n} {lines}")[1]
+
+    def quit(self):
+        r = self.ok("QUIT")
+        assert self.is_closed(), "connection still open after QUIT"
+        return r
+
+    def is_closed(self, timeout=IO_TIMEOUT):
+        """True when the server closed (EOF/reset) within TIMEOUT with no
+        more data; False when it sent more data or stayed open."""
+        self.sock.settimeout(timeout)
+        if self.buf:
+            return False
+        try:
+            data = self.sock.recv(65536)
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+        if data:
+            self.buf += data
+            return False
+        return True
+
+
+def _short(line):
+    return line if len(line) < 80 else line[:60] + (b"..." if isinstance(line, bytes) else "...")
+
+
+def plain_token(user, password=PASSWORD, authzid=""):
+    import base64
+    return base64.b64encode(f"{authzid}\0{user}\0{password}".encode("utf-8")).decode("ascii")
+
+
+def pop3_login_when_free(server, user, password=PASSWORD, timeout=5.0):
+    """Log in as USER, retrying while the mailbox is still `[IN-USE]` (e.g.
+    right after another session's connection was dropped).  Returns the
+    logged-in POP3Client."""
+    deadline = time.monotonic() + timeout
+    while True:
+        c = server.pop3()
+        c.ok(f"USER {user}")
+        r = c.cmd(f"PASS {password}")
+        if r.startswith("+OK"):
+            return c
+        c.close()
+        assert r.startswith("-ERR [IN-USE]"), f"login as {user}: {r!r}"
+        assert time.monotonic() < deadline, f"{user}: still {r!r} after {timeout}s"
+        time.sleep(0.25)
+
+
+def crlf(content: bytes) -> bytes:
+    """A stored (LF) Maildir file as POP3 sends it: LF -> CRLF."""
+    assert b"\r" not in content
+    return content.replace(b"\n", b"\r\n")
+
+
+def maildir_uid(path) -> str:
+    """The unique part of a Maildir file name (before the first ',' or ':')."""
+    return re.split(r"[,:]", Path(path).name, maxsplit=1)[0]
+
+
+def sample_message(n, to="alice@test.example", filler=0):
+    """A CRLF test message with the awkward parts a POP3 server must carry
+    through: lines that start with '.', a '.' line, 8-bit UTF-8, tabs,
+    trailing blanks, an empty body line, a long (900-octet) line.
+    FILLER adds that many more body lines (so sizes differ)."""
+    body = (b".leading dot line %d\r\n" % n
+            + b".\r\n"
+            + b"..\r\n"
+            + b"\r\n"
+            + "Grüße, 燕 %d\r\n".encode("utf-8").replace(b"%d", str(n).encode())
+            + b"trailing blanks   \r\n"
+            + b"\tTab line\r\n"
+            + b"x" * 900 + b"\r\n"
+            + b"".join(b"filler line %d\r\n" % k for k in range(filler))
+            + b"end of message %d\r\n" % n)
+    return (b"From: Sender <sender@example.net>\r\n"
+            + b"To: " + to.encode() + b"\r\n"
+            + b"Subject: message %d\r\n" % n
+            + b"Date: Sun, 29 Nov 2026 19:30:%02d +0000\r\n" % (n % 60)
+            + b"Message-ID: <pop3-test-%d@example.net>\r\n" % n
+            + b"MIME-Version: 1.0\r\n"
+            + b"Content-Type: text/plain; charset=utf-8\r\n"
+            + b"Content-Transfer-Encoding: 8bit\r\n"
+            + b"\r\n" + body)
+
+
+def deliver_and_map(server, datadir, rcpt, messages):
+    """Deliver MESSAGES one by one over SMTP (in order, each waited for);
+    return the stored file of each, in the same order."""
+    paths = []
+    for i, m in enumerate(messages):
+        server.deliver(rcpt, m)
+        files = datadir.wait_new(rcpt, len(paths) + 1)
+        [new] = [f for f in files if f not in paths]
+        assert new.read_bytes().endswith(m.replace(b"\r\n", b"\n")), new
+        paths.append(new)
+        time.sleep(0.01)    # distinct delivery times: "oldest first" is well defined
+    return paths
+
+
+# --------------------------------------------------------------------------
 # stored-message checks
 
 DATE_RE = (r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} "
@@ -498,14 +801,49 @@ def client(server):
     c.close()
 
 
+POP3_TEST_AUTH = {"failure_delay_ms": 0}
+
+
+def apply_config_markers(request, datadir, pop3=False):
+    """Write the smtp_config / pop3_config / auth_config markers' values into
+    tsubame.toml.  With POP3, failed logins are not delayed unless the test's
+    auth_config says otherwise."""
+    marker = request.node.get_closest_marker("smtp_config")
+    if marker is not None:
+        datadir.set_smtp(**marker.kwargs)
+    marker = request.node.get_closest_marker("pop3_config")
+    if marker is not None:
+        datadir.set_table("pop3", **marker.kwargs)
+    auth = dict(POP3_TEST_AUTH) if pop3 else {}
+    marker = request.node.get_closest_marker("auth_config")
+    if marker is not None:
+        auth.update(marker.kwargs)
+    if auth:
+        datadir.set_table("auth", **auth)
+
+
+@pytest.fixture
+def pop3_server(request, datadir):
+    """The server with both an smtp (.port) and a pop3 (.pop3_port) listener."""
+    apply_config_markers(request, datadir, pop3=True)
+    srv = Server(datadir, pop3=True).start()
+    yield srv
+    srv.close_clients()
+    rc = srv.stop()
+    print(f"--- server log (last lines) ---\n{srv.log()}")   # shown for failed tests
+    assert rc == 0, f"server exit code {rc} after SIGTERM (None = still running after " \
+                    f"{STOP_TIMEOUT}s)\n{srv.log()}"
+
+
 @pytest.fixture
 def start_server(datadir):
-    """Factory: start (another) server on DATADIR after the test prepared it.
+    """Factory: start (another) server on DATADIR after the test prepared it
+    (start(pop3=True) also listens for POP3).
     Every server started is stopped with SIGTERM at teardown (exit code 0)."""
     started = []
 
-    def start():
-        srv = Server(datadir).start()
+    def start(pop3=False):
+        srv = Server(datadir, pop3=pop3).start()
         started.append(srv)
         return srv
 

@@ -23,7 +23,7 @@ public struct SASLPlainCredentials: Sendable, Equatable {
     public static func parse(base64 text: some Collection<UInt8>) -> Result<SASLPlainCredentials, ParseError> {
         guard let decoded = Base64.decode(text) else { return .failure(.notBase64) }
         let parts = decoded.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[1].isEmpty, !parts[2].isEmpty, parts[1].count <= 255, parts[2].count <= 255,
+        guard parts.count == 3, !parts[1].isEmpty, !parts[2].isEmpty, !parts[2].contains(0), parts[1].count <= 255, parts[2].count <= 255,
               let authzid = String(validating: parts[0], as: UTF8.self),
               let authcid = String(validating: parts[1], as: UTF8.self),
               let password = String(validating: parts[2], as: UTF8.self) else {

@@ -95,6 +95,34 @@ enum ConfigSchema {
                 \.smtp.recipientDelimiter,
                 validate: { $0.count == 1 && $0 != "@" && $0 != "." ? nil : "must be one character other than @ and ." }),
 
+        .integer("pop3", "max_connections", 1...1_000_000,
+                 "Concurrent POP3 connections; more get -ERR [SYS/TEMP].", \.pop3.maxConnections),
+        .integer("pop3", "max_connections_per_ip", 1...1_000_000,
+                 "Concurrent POP3 connections from one client IP.", \.pop3.maxConnectionsPerIP),
+        .integer("pop3", "max_errors", 1...1000,
+                 "Errors in one POP3 session before it is closed.", \.pop3.maxErrors),
+        .integer("pop3", "idle_timeout", 1...86400,
+                 "Seconds a POP3 session may stay idle (RFC 1939 §3: at least 10 minutes).", \.pop3.idleTimeout),
+        Setting(table: "pop3", name: "allow_plaintext",
+                comment: "Passwords without TLS: \"never\", \"loopback\" (only from 127.0.0.1/::1) or \"always\".",
+                read: { value, config in
+                    guard let text = value.string, let policy = PlaintextPolicy(rawValue: text) else {
+                        return "must be one of \(PlaintextPolicy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+                    }
+                    config.pop3.allowPlaintext = policy
+                    return nil
+                }, render: { "\"\($0.pop3.allowPlaintext.rawValue)\"" }),
+
+        .integer("auth", "failure_delay_ms", 0...60000,
+                 "Delay before answering a failed login; doubles with each consecutive failure.",
+                 \.auth.failureDelayMilliseconds),
+        .integer("auth", "max_failure_delay_ms", 0...600_000,
+                 "The longest such delay.", \.auth.maxFailureDelayMilliseconds),
+        .integer("auth", "lockout_failures", 1...1_000_000,
+                 "Consecutive failures (per client IP or per account) that lock logins out.", \.auth.lockoutFailures),
+        .integer("auth", "lockout_seconds", 1...86400,
+                 "How long a lockout lasts.", \.auth.lockoutSeconds),
+
         .integer("server", "shutdown_grace", 0...3600,
                  "Seconds that messages in transfer get to finish on SIGTERM before connections are cut.",
                  \.server.shutdownGrace),
@@ -106,7 +134,7 @@ enum ConfigSchema {
                 validate: { LogSettings.levels.contains($0) ? nil : "must be one of \(LogSettings.levels.joined(separator: ", "))" }),
     ]
 
-    static let tables = ["listeners", "smtp", "server", "log"]
+    static let tables = ["listeners", "smtp", "pop3", "auth", "server", "log"]
 
     static func isHostname(_ text: String) -> Bool {
         guard !text.isEmpty, text.utf8.count <= 253 else { return false }

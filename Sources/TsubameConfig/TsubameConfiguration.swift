@@ -5,6 +5,8 @@ public struct TsubameConfiguration: Sendable, Equatable {
     /// Listener name to address; only names in `ListenerName`.
     public var listeners: [ListenerName: ListenAddress] = [.smtp: ListenAddress(host: "0.0.0.0", port: 25)]
     public var smtp = SMTPSettings()
+    public var pop3 = POP3Settings()
+    public var auth = AuthSettings()
     public var server = ServerSettings()
     public var log = LogSettings()
 
@@ -21,6 +23,33 @@ public struct SMTPSettings: Sendable, Equatable {
     public var dataTimeout = 600
     public var plusAddressing = true
     public var recipientDelimiter = "+"
+
+    public init() {}
+}
+
+public struct POP3Settings: Sendable, Equatable {
+    public var maxConnections = 1000
+    public var maxConnectionsPerIP = 20
+    public var maxErrors = 10
+    public var idleTimeout = 600
+    public var allowPlaintext = PlaintextPolicy.loopback
+
+    public init() {}
+}
+
+/// Where passwords may travel unencrypted (USER/PASS, AUTH PLAIN) before TLS exists on a
+/// connection (RFC 2595 §2.2, RFC 8314 §5).
+public enum PlaintextPolicy: String, Sendable, Equatable, CaseIterable {
+    case never, loopback, always
+}
+
+/// Failed logins: a delay that doubles with each consecutive failure per client IP and per
+/// account, and a lockout after a number of them.
+public struct AuthSettings: Sendable, Equatable {
+    public var failureDelayMilliseconds = 500
+    public var maxFailureDelayMilliseconds = 8000
+    public var lockoutFailures = 10
+    public var lockoutSeconds = 300
 
     public init() {}
 }

@@ -57,12 +57,14 @@ public struct DataFolder: Sendable {
     }
 
     public static func standardListeners() -> [ListenerName: ListenAddress] {
-        [.smtp: ListenAddress(host: "0.0.0.0", port: ListenerName.smtp.standardPort)]
+        [.smtp: ListenAddress(host: "0.0.0.0", port: ListenerName.smtp.standardPort),
+         .pop3: ListenAddress(host: "0.0.0.0", port: ListenerName.pop3.standardPort)]
     }
 
     /// A first run as a normal user: unprivileged ports, loopback only until the admin opens it.
     public static func firstRunListeners() -> [ListenerName: ListenAddress] {
-        [.smtp: ListenAddress(host: "127.0.0.1", port: ListenerName.smtp.unprivilegedPort)]
+        [.smtp: ListenAddress(host: "127.0.0.1", port: ListenerName.smtp.unprivilegedPort),
+         .pop3: ListenAddress(host: "127.0.0.1", port: ListenerName.pop3.unprivilegedPort)]
     }
 
     private func directoryEntries(_ path: String) throws -> [String] {

@@ -30,7 +30,7 @@ public enum TsubameServer {
 
         let directory = try SQLiteAccountDirectory(path: dataFolder.directoryPath)
         let storageThreads = NIOThreadPool(numberOfThreads: configuration.server.storageThreads)
-        let directoryThreads = NIOThreadPool(numberOfThreads: 2)
+        let directoryThreads = NIOThreadPool(numberOfThreads: System.coreCount)
         storageThreads.start()
         directoryThreads.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
@@ -42,8 +42,14 @@ public enum TsubameServer {
             limiter: ConnectionLimiter(),
             logger: Logger(label: "smtp"))
 
-        let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext, logger: logger)
-        let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox, logger: logger)
+        let pop3Context = POP3ServerContext(
+            configuration: configBox, directory: directory, mailRoot: dataFolder.mailPath,
+            authenticationThreads: directoryThreads, storageThreads: storageThreads, logger: Logger(label: "pop3"))
+
+        let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
+                                         pop3: pop3Context, logger: logger)
+        let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox,
+                                      throttle: pop3Context.throttle, logger: logger)
         let serviceGroup = ServiceGroup(configuration: .init(
             services: [
                 .init(service: listeners),
@@ -83,6 +89,7 @@ struct ListenersService: Service {
     let configuration: TsubameConfiguration
     let group: MultiThreadedEventLoopGroup
     let smtp: SMTPServerContext
+    let pop3: POP3ServerContext
     let logger: Logger
 
     func run() async throws {
@@ -93,7 +100,7 @@ struct ListenersService: Service {
                 logger.warning("listener \(name.rawValue) is configured but not built yet; ignored")
                 continue
             }
-            let listener = try await SMTPListener.bind(name, at: address, group: group, server: smtp)
+            let listener = try await Listener.bind(name, at: address, group: group, makeHandler: handlerFactory(for: name))
             bound.append(listener)
             let local = listener.channel.localAddress
             logger.info("listening \(name.rawValue) \(local.map(Self.format) ?? "\(address)")")
@@ -119,6 +126,16 @@ struct ListenersService: Service {
         } catch {
             logger.warning("shutdown grace of \(configuration.server.shutdownGrace)s over; closing remaining connections")
             await smtp.openChannels.closeAll()
+            await pop3.openChannels.closeAll()
+        }
+    }
+
+    private func handlerFactory(for name: ListenerName) -> @Sendable () -> any ChannelHandler {
+        switch name {
+        case .pop3, .pop3s:
+            return { [pop3] in POP3ServerHandler(server: pop3) }
+        case .smtp, .submission, .submissions:
+            return { [smtp] in SMTPServerHandler(server: smtp) }
         }
     }
 
@@ -136,6 +153,7 @@ struct ConfigReloader: Service {
     let dataFolder: DataFolder
     let overrides: [ListenerName: ListenAddress]
     let box: NIOLockedValueBox<TsubameConfiguration>
+    let throttle: SharedLoginThrottle
     let logger: Logger
 
     func run() async throws {
@@ -154,6 +172,7 @@ struct ConfigReloader: Service {
                 if old.listeners != fresh.listeners {
                     logger.notice("listener addresses changed in the config; they apply after a restart")
                 }
+                throttle.update(settings: fresh.auth)
                 TsubameLogHandler.level.withLockedValue { $0 = Logger.Level(rawValue: fresh.log.level) ?? .info }
                 logger.notice("configuration reloaded from \(dataFolder.configPath)")
             case .failure(let issues):

@@ -3,16 +3,17 @@ import NIOExtras
 import NIOPosix
 import TsubameConfig
 
-/// A bound SMTP listening socket and the helper that quiesces its connections.
+/// A bound listening socket and the helper that quiesces its connections.
 struct BoundListener {
     let name: ListenerName
     let channel: any Channel
     let quiescing: ServerQuiescingHelper
 }
 
-enum SMTPListener {
+enum Listener {
+    /// Binds `address`; every accepted connection gets the handler `makeHandler` creates.
     static func bind(_ name: ListenerName, at address: ListenAddress, group: any EventLoopGroup,
-                     server: SMTPServerContext) async throws -> BoundListener {
+                     makeHandler: @escaping @Sendable () -> any ChannelHandler) async throws -> BoundListener {
         let quiescing = ServerQuiescingHelper(group: group)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
@@ -27,7 +28,7 @@ enum SMTPListener {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(SMTPServerHandler(server: server))
+                    try channel.pipeline.syncOperations.addHandler(makeHandler())
                 }
             }
         do {

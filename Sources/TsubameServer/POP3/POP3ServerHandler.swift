@@ -1,0 +1,403 @@
+import AccountDirectory
+import Logging
+import MaildirStore
+import NIOCore
+import NIOExtras
+import POP3Protocol
+import ProtocolSupport
+import TsubameConfig
+
+/// One POP3 connection: frames commands, feeds the pure `POP3Session`, and carries out its
+/// actions: checking passwords, locking and listing the Maildir, streaming messages, deleting.
+/// While an asynchronous step runs, no more input is read (backpressure), and pipelined
+/// commands wait in order (RFC 2449 §6.6).
+final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Message data is read and written in pieces of this size.
+    private static let chunkSize = 256 * 1024
+
+    private let server: POP3ServerContext
+    private let config: TsubameConfiguration
+    private var session: POP3Session
+    private var framer = CommandLineFramer(maximumLineLength: 255)
+    private var input = ByteBuffer()
+    private var output = ByteBuffer()
+    private var isWaiting = false
+    private var readPending = false
+    private var isClosing = false
+    private var quiesceRequested = false
+    private var holdsConnectionSlot = false
+    private var clientAddress = "unknown"
+    private var mailbox: MailboxAddress?
+    private var lock: MaildropLock?
+    private var lastActivity = NIODeadline.now()
+    private var timeoutTask: Scheduled<Void>?
+    private var logger: Logger
+
+    init(server: POP3ServerContext) {
+        self.server = server
+        self.config = server.snapshot()
+        self.session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
+                                                                           plaintextAllowed: false))
+        self.logger = server.logger
+    }
+
+    private var maildir: String? {
+        mailbox.map { "\(server.mailRoot)/\($0.domain)/\($0.localPart)" }
+    }
+
+    // MARK: Connection life cycle
+
+    func channelActive(context: ChannelHandlerContext) {
+        let remote = context.remoteAddress
+        clientAddress = remote?.ipAddress ?? "unknown"
+        logger[metadataKey: "client"] = "[\(clientAddress)]"
+        let plaintextAllowed: Bool
+        switch config.pop3.allowPlaintext {
+        case .always: plaintextAllowed = true
+        case .never: plaintextAllowed = false
+        case .loopback: plaintextAllowed = remote.map(Self.isLoopback) ?? false
+        }
+        session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
+                                                                      plaintextAllowed: plaintextAllowed))
+        if let refusal = server.limiter.acquire(clientAddress, maximumTotal: config.pop3.maxConnections,
+                                                maximumPerAddress: config.pop3.maxConnectionsPerIP) {
+            logger.notice("connection refused: \(refusal == .total ? "too many connections" : "too many connections from this address")")
+            output.writePOP3Response(.tooManyConnections)
+            close(context: context)
+            return
+        }
+        holdsConnectionSlot = true
+        server.openChannels.add(context.channel)
+        output.writePOP3Response(.greeting)
+        flushOutput(context: context)
+        armTimeout(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if holdsConnectionSlot {
+            server.openChannels.remove(context.channel)
+            server.limiter.release(clientAddress)
+            holdsConnectionSlot = false
+        }
+        timeoutTask?.cancel()
+        isClosing = true
+        lock = nil  // a dropped connection deletes nothing; the mailbox is free again
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !isClosing else { return }
+        var bytes = unwrapInboundIn(data)
+        if input.readableBytes == 0 { input = bytes } else { input.writeBuffer(&bytes) }
+        lastActivity = .now()
+        processInput(context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if isWaiting || isClosing || !context.channel.isWritable { readPending = true } else { context.read() }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReading(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        // Shutdown: a message being sent finishes; nothing is deleted without QUIT.
+        quiesceRequested = true
+        if !isWaiting { closeForShutdown(context: context) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error: \(error)")
+        close(context: context)
+    }
+
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    // MARK: Input
+
+    private func processInput(context: ChannelHandlerContext) {
+        while !isWaiting && !isClosing, let event = framer.next(from: &input) {
+            let action: POP3Session.Action
+            switch event {
+            case .line(let line):
+                action = session.expectsSASLResponse ? session.receiveSASLResponse(line)
+                                                     : session.receive(POP3CommandParser.parse(line))
+            case .lineTooLong:
+                action = session.receiveLineTooLong()
+            case .bareLineEnding:
+                action = session.receiveBareLineEnding()
+            }
+            perform(action, context: context)
+        }
+        if quiesceRequested && !isWaiting && !isClosing { closeForShutdown(context: context) }
+        if input.readableBytes == 0 { input.clear() } else if input.readerIndex > 16 * 1024 { input.discardReadBytes() }
+        flushOutput(context: context)
+        resumeReading(context: context)
+    }
+
+    private func perform(_ action: POP3Session.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .reply(let response):
+            output.writePOP3Response(response)
+        case .replyLines(let response, let lines):
+            output.writePOP3Response(response)
+            output.writePOP3Lines(lines)
+        case .sendListing(let response, let kind):
+            output.writePOP3Response(response)
+            var lines = session.listingLines(kind).makeIterator()
+            sendListing(&lines, context: context)
+        case .continueSASL:
+            output.writeStaticString("+ \r\n")
+        case .verifyCredentials(let user, let password):
+            verify(user: user, password: password, context: context)
+        case .openMaildrop:
+            openMaildrop(context: context)
+        case .sendMessage(let response, let index, let bodyLineLimit):
+            sendMessage(index: index, response: response, bodyLineLimit: bodyLineLimit, context: context)
+        case .update(let deleted):
+            update(deleting: deleted, context: context)
+        case .close(let response):
+            if response == .tooManyErrors { logger.notice("too many errors; disconnecting") }
+            output.writePOP3Response(response)
+            close(context: context)
+        }
+    }
+
+    /// Waits for `future`, then continues on the event loop; input stays paused meanwhile.
+    private func continueAfter<Value>(_ future: EventLoopFuture<Value>, context: ChannelHandlerContext,
+                              then body: @escaping (Result<Value, any Error>) -> Void) {
+        isWaiting = true
+        future.assumeIsolated().whenComplete { result in
+            self.isWaiting = false
+            guard !self.isClosing else { return }
+            body(result)
+            self.processInput(context: context)
+        }
+    }
+
+    // MARK: Authentication
+
+    private func verify(user: String, password: String, context: ChannelHandlerContext) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        let address = clientAddress
+        if server.throttle.isLockedOut(address: address, account: user, now: now) {
+            logger.notice("login refused: locked out after repeated failures", metadata: ["user": "\(user)"])
+            perform(session.loginRefused(.lockedOut), context: context)
+            return
+        }
+        let directory = server.directory
+        let check = server.authenticationThreads.runIfActive(eventLoop: context.eventLoop) {
+            try directory.verifyPassword(address: user, password: password)
+        }
+        continueAfter(check, context: context) { result in
+            if case .success(let mailbox?) = result {
+                self.server.throttle.recordSuccess(address: address, account: user)
+                self.mailbox = mailbox
+                self.logger.info("login", metadata: ["user": "\(mailbox)"])
+                self.perform(self.session.credentialsVerified("\(mailbox)"), context: context)
+                return
+            }
+            // Unknown account and wrong password look the same, after the same delay.
+            let delay = self.server.throttle.recordFailure(address: address, account: user,
+                                                           now: NIODeadline.now().uptimeNanoseconds)
+            self.logger.notice("authentication failed", metadata: ["user": "\(user)"])
+            let wait = context.eventLoop.makePromise(of: Void.self)
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
+                wait.succeed()
+            }
+            self.continueAfter(wait.futureResult, context: context) { _ in
+                self.perform(self.session.credentialsVerified(nil), context: context)
+            }
+        }
+    }
+
+    private func openMaildrop(context: ChannelHandlerContext) {
+        guard let maildir else { preconditionFailure("maildrop without a mailbox") }
+        let opening = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
+            () -> (MaildropLock, [MaildropMessage])? in
+            guard let lock = try MaildropLock.acquire(maildir: maildir) else { return nil }
+            let messages = try Maildrop.scan(maildir: maildir).map {
+                MaildropMessage(uid: $0.uid, size: $0.size, location: $0.location)
+            }
+            return (lock, messages)
+        }
+        continueAfter(opening, context: context) { result in
+            switch result {
+            case .success(let (lock, messages)?):
+                self.lock = lock
+                self.perform(self.session.maildropOpened(.success(messages)), context: context)
+            case .success(nil):
+                self.logger.notice("mailbox in use", metadata: ["user": "\(self.mailbox.map { "\($0)" } ?? "")"])
+                self.mailbox = nil
+                self.perform(self.session.maildropOpened(.failure(.inUse)), context: context)
+            case .failure(let error):
+                self.logger.error("cannot open mailbox: \(error)")
+                self.mailbox = nil
+                self.perform(self.session.maildropOpened(.failure(.unavailable)), context: context)
+            }
+        }
+    }
+
+    // MARK: Multi-line responses
+
+    /// LIST and UIDL of a large maildrop go out in pieces, each written before the next.
+    private func sendListing(_ lines: inout some IteratorProtocol<String>, context: ChannelHandlerContext) {
+        while let line = lines.next() {
+            output.writeString(line)
+            output.writeStaticString("\r\n")
+            if output.readableBytes >= Self.chunkSize {
+                var rest = lines
+                continueAfter(flushOutputAndWait(context: context), context: context) { _ in
+                    self.sendListing(&rest, context: context)
+                }
+                return
+            }
+        }
+        output.writeStaticString(".\r\n")
+    }
+
+    private func sendMessage(index: Int, response: POP3Response, bodyLineLimit: Int?, context: ChannelHandlerContext) {
+        guard let maildir else { preconditionFailure("RETR without a maildrop") }
+        let location = session.messages[index].location
+        let opening = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
+            try MessageFileReader(path: "\(maildir)/\(location)")
+        }
+        continueAfter(opening, context: context) { result in
+            guard case .success(let reader) = result else {
+                self.logger.error("message file unavailable: \(location)")
+                self.session.messageSent(index: index, newLocation: nil)
+                self.output.writePOP3Response(.temporaryFailure)
+                return
+            }
+            self.output.writePOP3Response(response)
+            var encoder = MultilineMessageEncoder(bodyLineLimit: bodyLineLimit)
+            self.streamMessage(reader, encoder: &encoder, index: index, markSeen: bodyLineLimit == nil, context: context)
+        }
+    }
+
+    /// Reads a piece on a storage thread, encodes it, writes it, waits for the write, repeats:
+    /// at most one piece of the message is in memory at a time.
+    private func streamMessage(_ reader: MessageFileReader, encoder: inout MultilineMessageEncoder, index: Int,
+                               markSeen: Bool, context: ChannelHandlerContext) {
+        let allocator = context.channel.allocator
+        let reading = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
+            try reader.read(maximum: Self.chunkSize, allocator: allocator)
+        }
+        var state = encoder
+        continueAfter(reading, context: context) { result in
+            guard case .success(let piece) = result else {
+                // Half a multi-line response cannot be taken back: end the session.
+                self.logger.error("reading a message failed; closing the session")
+                self.close(context: context)
+                return
+            }
+            if piece.readableBytes > 0 && state.encode(piece, into: &self.output) {
+                self.continueAfter(self.flushOutputAndWait(context: context), context: context) { _ in
+                    self.streamMessage(reader, encoder: &state, index: index, markSeen: markSeen, context: context)
+                }
+                return
+            }
+            state.finish(into: &self.output)
+            self.finishMessage(index: index, markSeen: markSeen, context: context)
+        }
+    }
+
+    /// RETR moves the file to cur/ with the seen flag, as Dovecot does.
+    private func finishMessage(index: Int, markSeen: Bool, context: ChannelHandlerContext) {
+        guard markSeen, let maildir else {
+            session.messageSent(index: index, newLocation: nil)
+            return
+        }
+        let location = session.messages[index].location
+        let moving = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
+            Maildrop.markSeen(maildir: maildir, location: location)
+        }
+        continueAfter(moving, context: context) { result in
+            self.session.messageSent(index: index, newLocation: (try? result.get()) ?? nil)
+        }
+    }
+
+    private func update(deleting messages: [MaildropMessage], context: ChannelHandlerContext) {
+        guard let maildir else { preconditionFailure("UPDATE without a maildrop") }
+        let locations = messages.map(\.location)
+        let removing = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
+            Maildrop.remove(maildir: maildir, locations: locations)
+        }
+        continueAfter(removing, context: context) { result in
+            let removedAll = (try? result.get()) ?? false
+            if !locations.isEmpty {
+                self.logger.info("deleted messages", metadata: ["count": "\(locations.count)", "complete": "\(removedAll)"])
+            }
+            self.perform(self.session.updateFinished(removedAll: removedAll), context: context)
+        }
+    }
+
+    // MARK: Output and closing
+
+    private func flushOutput(context: ChannelHandlerContext) {
+        guard output.readableBytes > 0 else { return }
+        context.writeAndFlush(wrapOutboundOut(output), promise: nil)
+        output = context.channel.allocator.buffer(capacity: 0)
+    }
+
+    private func flushOutputAndWait(context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        let pending = output
+        output = context.channel.allocator.buffer(capacity: 0)
+        return context.writeAndFlush(wrapOutboundOut(pending))
+    }
+
+    private func close(context: ChannelHandlerContext) {
+        guard !isClosing else { return }
+        isClosing = true
+        timeoutTask?.cancel()
+        let pending = output
+        output = ByteBuffer()
+        context.writeAndFlush(wrapOutboundOut(pending)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    private func closeForShutdown(context: ChannelHandlerContext) {
+        output.writePOP3Response(.shuttingDown)
+        close(context: context)
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        if readPending && !isWaiting && !isClosing && context.channel.isWritable {
+            readPending = false
+            context.read()
+        }
+    }
+
+    // MARK: Idle timeout (RFC 1939 §3: at least 10 minutes)
+
+    private func armTimeout(context: ChannelHandlerContext) {
+        let deadline = lastActivity + .seconds(Int64(config.pop3.idleTimeout))
+        timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.checkTimeout(context: context)
+        }
+    }
+
+    private func checkTimeout(context: ChannelHandlerContext) {
+        guard !isClosing else { return }
+        if isWaiting { lastActivity = .now() }
+        if lastActivity + .seconds(Int64(config.pop3.idleTimeout)) <= .now() {
+            logger.notice("idle timeout; disconnecting")
+            output.writePOP3Response(.timeout)
+            close(context: context)
+        } else {
+            armTimeout(context: context)
+        }
+    }
+}
