@@ -32,7 +32,7 @@ public struct POP3Response: Equatable, Sendable {
     public static let timeout = error("Idle timeout, closing connection")
     public static let shuttingDown = error("Server shutting down", code: .systemTemporary)
     public static let tooManyConnections = error("Too many connections, try again later", code: .systemTemporary)
-    public static let lockedOut = error("Too many failed logins, try again later", code: .loginDelay)
+    public static let lockedOut = error("Too many failed logins, try again later", code: .systemTemporary)
 }
 
 extension ByteBuffer {

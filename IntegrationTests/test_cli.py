@@ -1,0 +1,97 @@
+"""The command line: first run, users, domains, aliases, password storage."""
+
+import os
+import re
+import signal
+import sqlite3
+import stat
+import subprocess
+import time
+
+from conftest import BIN, PASSWORD, run_cli
+
+
+def test_first_serve_creates_a_data_folder_in_the_current_directory(tmp_path):
+    proc = subprocess.Popen([str(BIN), "serve", "--listen", "smtp=127.0.0.1:0", "--listen", "pop3=127.0.0.1:0"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "tsubame-data" / "tsubame.toml").exists():
+            assert time.monotonic() < deadline, "no data folder created"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "tsubame-data" in text and "tsubame user add" in text
+    config = (tmp_path / "tsubame-data" / "tsubame.toml").read_text()
+    # unprivileged ports on loopback, so a normal user can start it
+    assert 'smtp = "127.0.0.1:2525"' in config
+    assert 'pop3 = "127.0.0.1:2110"' in config
+    assert 'hostname = "localhost"' in config
+    assert re.search(r"listening smtp 127\.0\.0\.1:\d+", err.decode())
+
+
+def test_init_documents_standard_ports(tmp_path):
+    run_cli("init", "--data", tmp_path / "d", "--hostname", "mx.example.org", "--domain", "example.org")
+    config = (tmp_path / "d" / "tsubame.toml").read_text()
+    assert 'smtp = "0.0.0.0:25"' in config
+    assert 'pop3 = "0.0.0.0:110"' in config
+    assert '# submission = "0.0.0.0:587"' in config
+    for line in config.splitlines():
+        if re.match(r"^[a-z_0-9]+ = ", line):
+            assert config.splitlines()[config.splitlines().index(line) - 1].startswith("#"), line
+
+
+def test_users_are_listed_removed_and_passwords_hashed(datadir):
+    listed = run_cli("user", "list", "--data", datadir.path).stdout.decode().split()
+    assert "alice@test.example" in listed
+    db = datadir.path / "directory.sqlite"
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    hashes = [row[0] for row in sqlite3.connect(db).execute("select password_hash from users")]
+    assert hashes and all(h.startswith("{CRYPT}$y$") for h in hashes)
+    assert all(PASSWORD not in h for h in hashes)
+    run_cli("user", "passwd", "alice@test.example", "--data", datadir.path, "--password-stdin",
+            stdin=b"another long password\n")
+    changed = sqlite3.connect(db).execute(
+        "select password_hash from users where local_part = 'alice'").fetchone()[0]
+    assert changed not in hashes
+    run_cli("user", "remove", "bob@test.example", "--data", datadir.path)
+    assert "bob@test.example" not in run_cli("user", "list", "--data", datadir.path).stdout.decode()
+
+
+def test_user_add_refuses_unknown_domain_and_duplicates(datadir):
+    result = run_cli("user", "add", "x@nowhere.example", "--data", datadir.path, "--password-stdin",
+                     stdin=b"long enough password\n", check=False)
+    assert result.returncode != 0
+    result = run_cli("user", "add", "alice@test.example", "--data", datadir.path, "--password-stdin",
+                     stdin=b"long enough password\n", check=False)
+    assert result.returncode != 0
+    assert b"already exists" in result.stderr + result.stdout
+
+
+def test_domains_and_aliases(datadir):
+    run_cli("domain", "add", "other.example", "--data", datadir.path)
+    assert "other.example" in run_cli("domain", "list", "--data", datadir.path).stdout.decode().split()
+    run_cli("alias", "add", "team@other.example", "alice@test.example", "far@remote.example", "--data", datadir.path)
+    listed = run_cli("alias", "list", "--data", datadir.path).stdout.decode()
+    assert "team@other.example -> alice@test.example, far@remote.example" in listed
+    refused = run_cli("domain", "remove", "other.example", "--data", datadir.path, check=False)
+    assert refused.returncode != 0
+    run_cli("alias", "remove", "team@other.example", "--data", datadir.path)
+    run_cli("domain", "remove", "other.example", "--data", datadir.path)
+    assert "other.example" not in run_cli("domain", "list", "--data", datadir.path).stdout.decode().split()
+
+
+def test_alias_to_a_remote_address_waits_in_the_outbound_queue(datadir, start_server):
+    run_cli("alias", "add", "fwd@test.example", "far@remote.example", "--data", datadir.path)
+    server = start_server()
+    with server.connect() as client:
+        client.transaction("a@example.net", ["fwd@test.example"], b"Subject: q\r\n\r\nqueued\r\n")
+    queue = datadir.path / "queue" / "new"
+    envelopes = list(queue.glob("*.envelope"))
+    assert len(envelopes) == 1
+    assert envelopes[0].read_text() == "sender a@example.net\nrecipient far@remote.example\n"
+    message = envelopes[0].with_suffix("")
+    assert message.read_bytes().endswith(b"Subject: q\n\nqueued\n")
