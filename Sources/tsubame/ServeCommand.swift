@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
         let folder = options.folder
         if !folder.exists {
             try folder.initialise(hostname: "localhost", domain: "localhost", listeners: DataFolder.firstRunListeners())
-            print("""
+            printNow("""
             First run: created the data folder \(folder.path)
               config     \(folder.configPath)   (hostname and domain "localhost"; smtp on 127.0.0.1:2525)
               directory  \(folder.directoryPath)
@@ -47,4 +47,10 @@ struct ServeCommand: AsyncParsableCommand {
 func printError(_ text: String) {
     var line = text + "\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+/// Writes to stdout at once: the server runs on, so buffered output would only appear at exit.
+func printNow(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
 }
