@@ -24,7 +24,7 @@ public enum Maildrop {
         if !POSIX.fileExists("\(maildir)/new") { try MaildirStore.createMaildir(at: maildir) }
         var found: [(order: (Int, Int), name: String, entry: MaildropEntry)] = []
         for folder in ["new", "cur"] {
-            for name in try listDirectory("\(maildir)/\(folder)") where !name.hasPrefix(".") {
+            for name in try DirectoryListing.names(in: "\(maildir)/\(folder)") where !name.hasPrefix(".") {
                 let location = "\(folder)/\(name)"
                 let size = try virtualSize(ofFileNamed: name) ?? countVirtualSize(path: "\(maildir)/\(location)")
                 found.append((order(of: name), name, MaildropEntry(uid: uid(ofFileNamed: name), size: size, location: location)))
@@ -105,18 +105,6 @@ public enum Maildrop {
         return total + (lastWasLineFeed ? 0 : 2)
     }
 
-    static func listDirectory(_ path: String) throws -> [String] {
-        guard let handle = opendir(path) else { throw StorageError(operation: "opendir", path: path, code: errno) }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
 }
 
 /// One POP3 session per mailbox (RFC 1939 §8): an exclusive flock on a lock file in the
@@ -175,5 +163,21 @@ public final class MessageFileReader: Sendable {
         }
         if failure != 0 { throw StorageError(operation: "read", path: path, code: failure) }
         return buffer
+    }
+}
+
+/// The entries of a directory, without "." and "..".
+public enum DirectoryListing {
+    public static func names(in path: String) throws -> [String] {
+        guard let handle = opendir(path) else { throw StorageError(operation: "opendir", path: path, code: errno) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 }

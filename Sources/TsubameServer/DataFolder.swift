@@ -42,7 +42,7 @@ public struct DataFolder: Sendable {
     /// Creates the folder with its config, directory (with `domain`) and mail store.
     public func initialise(hostname: String, domain: String, listeners: [ListenerName: ListenAddress]) throws {
         if exists { throw InitError.alreadyInitialised(path) }
-        if let entries = try? directoryEntries(path), !entries.isEmpty { throw InitError.notEmpty(path) }
+        if let entries = try? DirectoryListing.names(in: path), !entries.isEmpty { throw InitError.notEmpty(path) }
         if mkdir(path, 0o700) < 0, errno != EEXIST { throw InitError.cannotCreate(path, errnoText()) }
         var config = TsubameConfiguration()
         config.hostname = hostname
@@ -65,19 +65,6 @@ public struct DataFolder: Sendable {
     public static func firstRunListeners() -> [ListenerName: ListenAddress] {
         [.smtp: ListenAddress(host: "127.0.0.1", port: ListenerName.smtp.unprivilegedPort),
          .pop3: ListenAddress(host: "127.0.0.1", port: ListenerName.pop3.unprivilegedPort)]
-    }
-
-    private func directoryEntries(_ path: String) throws -> [String] {
-        guard let handle = opendir(path) else { throw InitError.cannotCreate(path, errnoText()) }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 
     private func writeFile(_ path: String, _ text: String, mode: mode_t) throws {

@@ -21,89 +21,84 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let server: POP3ServerContext
     private let config: TsubameConfiguration
+    private let connection: ConnectionCore
     private var session: POP3Session
     private var framer = CommandLineFramer(maximumLineLength: 255)
     private var input = ByteBuffer()
-    private var output = ByteBuffer()
-    private var isWaiting = false
-    private var readPending = false
-    private var isClosing = false
     private var quiesceRequested = false
-    private var holdsConnectionSlot = false
-    private var clientAddress = "unknown"
     private var mailbox: MailboxAddress?
     private var lock: MaildropLock?
-    private var lastActivity = NIODeadline.now()
-    private var timeoutTask: Scheduled<Void>?
     private var logger: Logger
 
     init(server: POP3ServerContext) {
         self.server = server
         self.config = server.snapshot()
+        self.connection = ConnectionCore(limiter: server.limiter, registry: server.openChannels)
         self.session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
                                                                            plaintextAllowed: false))
         self.logger = server.logger
+        connection.resume = { [unowned self] context in self.processInput(context: context) }
     }
 
     private var maildir: String? {
         mailbox.map { "\(server.mailRoot)/\($0.domain)/\($0.localPart)" }
     }
 
+    private var output: ByteBuffer {
+        get { connection.output }
+        _modify { yield &connection.output }
+    }
+
     // MARK: Connection life cycle
 
     func channelActive(context: ChannelHandlerContext) {
-        let remote = context.remoteAddress
-        clientAddress = remote?.ipAddress ?? "unknown"
-        logger[metadataKey: "client"] = "[\(clientAddress)]"
+        let refusal = connection.admit(context: context, maximumTotal: config.pop3.maxConnections,
+                                       maximumPerAddress: config.pop3.maxConnectionsPerIP)
+        logger[metadataKey: "client"] = "[\(connection.clientAddress)]"
         let plaintextAllowed: Bool
         switch config.pop3.allowPlaintext {
         case .always: plaintextAllowed = true
         case .never: plaintextAllowed = false
-        case .loopback: plaintextAllowed = remote.map(Self.isLoopback) ?? false
+        case .loopback: plaintextAllowed = context.remoteAddress.map(Self.isLoopback) ?? false
         }
         session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
                                                                       plaintextAllowed: plaintextAllowed))
-        if let refusal = server.limiter.acquire(clientAddress, maximumTotal: config.pop3.maxConnections,
-                                                maximumPerAddress: config.pop3.maxConnectionsPerIP) {
+        if let refusal {
             logger.notice("connection refused: \(refusal == .total ? "too many connections" : "too many connections from this address")")
             output.writePOP3Response(.tooManyConnections)
-            close(context: context)
+            connection.close(context: context)
             return
         }
-        holdsConnectionSlot = true
-        server.openChannels.add(context.channel)
         output.writePOP3Response(.greeting)
-        flushOutput(context: context)
-        armTimeout(context: context)
+        connection.flush(context: context)
+        // RFC 1939 §3: the autologout timer is at least 10 minutes.
+        connection.startIdleTimer(context: context, timeout: { [unowned self] in .seconds(Int64(config.pop3.idleTimeout)) }) {
+            [unowned self] in
+            logger.notice("idle timeout; disconnecting")
+            output.writePOP3Response(.timeout)
+            connection.close(context: context)
+        }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if holdsConnectionSlot {
-            server.openChannels.remove(context.channel)
-            server.limiter.release(clientAddress)
-            holdsConnectionSlot = false
-        }
-        timeoutTask?.cancel()
-        isClosing = true
+        connection.connectionClosed(context: context)
         lock = nil  // a dropped connection deletes nothing; the mailbox is free again
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !isClosing else { return }
-        var bytes = unwrapInboundIn(data)
-        if input.readableBytes == 0 { input = bytes } else { input.writeBuffer(&bytes) }
-        lastActivity = .now()
+        guard !connection.isClosing else { return }
+        connection.received(unwrapInboundIn(data), into: &input)
         processInput(context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        if isWaiting || isClosing || !context.channel.isWritable { readPending = true } else { context.read() }
+        connection.read(context: context)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        resumeReading(context: context)
+        connection.resumeReading(context: context)
         context.fireChannelWritabilityChanged()
     }
 
@@ -111,12 +106,12 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         // Shutdown: a message being sent finishes; nothing is deleted without QUIT.
         quiesceRequested = true
-        if !isWaiting { closeForShutdown(context: context) }
+        closeIfQuiescing(context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error: \(error)")
-        close(context: context)
+        connection.close(context: context)
     }
 
     static func isLoopback(_ address: SocketAddress) -> Bool {
@@ -127,7 +122,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Input
 
     private func processInput(context: ChannelHandlerContext) {
-        while !isWaiting && !isClosing, let event = framer.next(from: &input) {
+        while !connection.isWaiting && !connection.isClosing, let event = framer.next(from: &input) {
             let action: POP3Session.Action
             switch event {
             case .line(let line):
@@ -140,10 +135,10 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             perform(action, context: context)
         }
-        if quiesceRequested && !isWaiting && !isClosing { closeForShutdown(context: context) }
-        if input.readableBytes == 0 { input.clear() } else if input.readerIndex > 16 * 1024 { input.discardReadBytes() }
-        flushOutput(context: context)
-        resumeReading(context: context)
+        closeIfQuiescing(context: context)
+        connection.compact(&input)
+        connection.flush(context: context)
+        connection.resumeReading(context: context)
     }
 
     private func perform(_ action: POP3Session.Action, context: ChannelHandlerContext) {
@@ -170,19 +165,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .close(let response):
             if response == .tooManyErrors { logger.notice("too many errors; disconnecting") }
             output.writePOP3Response(response)
-            close(context: context)
-        }
-    }
-
-    /// Waits for `future`, then continues on the event loop; input stays paused meanwhile.
-    private func continueAfter<Value>(_ future: EventLoopFuture<Value>, context: ChannelHandlerContext,
-                              then body: @escaping (Result<Value, any Error>) -> Void) {
-        isWaiting = true
-        future.assumeIsolated().whenComplete { result in
-            self.isWaiting = false
-            guard !self.isClosing else { return }
-            body(result)
-            self.processInput(context: context)
+            connection.close(context: context)
         }
     }
 
@@ -190,7 +173,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func verify(user: String, password: String, context: ChannelHandlerContext) {
         let now = NIODeadline.now().uptimeNanoseconds
-        let address = clientAddress
+        let address = connection.clientAddress
         if server.throttle.isLockedOut(address: address, account: user, now: now) {
             logger.notice("login refused: locked out after repeated failures", metadata: ["user": "\(user)"])
             perform(session.loginRefused(.lockedOut), context: context)
@@ -200,7 +183,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let check = server.authenticationThreads.runIfActive(eventLoop: context.eventLoop) {
             try directory.verifyPassword(address: user, password: password)
         }
-        continueAfter(check, context: context) { result in
+        connection.continueAfter(check, context: context) { result in
             if case .success(let mailbox?) = result {
                 self.server.throttle.recordSuccess(address: address, account: user)
                 self.mailbox = mailbox
@@ -216,7 +199,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
                 wait.succeed()
             }
-            self.continueAfter(wait.futureResult, context: context) { _ in
+            self.connection.continueAfter(wait.futureResult, context: context) { _ in
                 self.perform(self.session.credentialsVerified(nil), context: context)
             }
         }
@@ -232,7 +215,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             return (lock, messages)
         }
-        continueAfter(opening, context: context) { result in
+        connection.continueAfter(opening, context: context) { result in
             switch result {
             case .success(let (lock, messages)?):
                 self.lock = lock
@@ -258,7 +241,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             output.writeStaticString("\r\n")
             if output.readableBytes >= Self.chunkSize {
                 var rest = lines
-                continueAfter(flushOutputAndWait(context: context), context: context) { _ in
+                connection.continueAfter(connection.flushAndWait(context: context), context: context) { _ in
                     self.sendListing(&rest, context: context)
                 }
                 return
@@ -273,7 +256,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let opening = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
             try MessageFileReader(path: "\(maildir)/\(location)")
         }
-        continueAfter(opening, context: context) { result in
+        connection.continueAfter(opening, context: context) { result in
             guard case .success(let reader) = result else {
                 self.logger.error("message file unavailable: \(location)")
                 self.session.messageSent(index: index, newLocation: nil)
@@ -295,15 +278,15 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             try reader.read(maximum: Self.chunkSize, allocator: allocator)
         }
         var state = encoder
-        continueAfter(reading, context: context) { result in
+        connection.continueAfter(reading, context: context) { result in
             guard case .success(let piece) = result else {
                 // Half a multi-line response cannot be taken back: end the session.
                 self.logger.error("reading a message failed; closing the session")
-                self.close(context: context)
+                self.connection.close(context: context)
                 return
             }
             if piece.readableBytes > 0 && state.encode(piece, into: &self.output) {
-                self.continueAfter(self.flushOutputAndWait(context: context), context: context) { _ in
+                self.connection.continueAfter(self.connection.flushAndWait(context: context), context: context) { _ in
                     self.streamMessage(reader, encoder: &state, index: index, markSeen: markSeen, context: context)
                 }
                 return
@@ -323,7 +306,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let moving = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
             Maildrop.markSeen(maildir: maildir, location: location)
         }
-        continueAfter(moving, context: context) { result in
+        connection.continueAfter(moving, context: context) { result in
             self.session.messageSent(index: index, newLocation: (try? result.get()) ?? nil)
         }
     }
@@ -334,7 +317,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let removing = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
             Maildrop.remove(maildir: maildir, locations: locations)
         }
-        continueAfter(removing, context: context) { result in
+        connection.continueAfter(removing, context: context) { result in
             let removedAll = (try? result.get()) ?? false
             if !locations.isEmpty {
                 self.logger.info("deleted messages", metadata: ["count": "\(locations.count)", "complete": "\(removedAll)"])
@@ -343,61 +326,11 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    // MARK: Output and closing
+    // MARK: Closing
 
-    private func flushOutput(context: ChannelHandlerContext) {
-        guard output.readableBytes > 0 else { return }
-        context.writeAndFlush(wrapOutboundOut(output), promise: nil)
-        output = context.channel.allocator.buffer(capacity: 0)
-    }
-
-    private func flushOutputAndWait(context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        let pending = output
-        output = context.channel.allocator.buffer(capacity: 0)
-        return context.writeAndFlush(wrapOutboundOut(pending))
-    }
-
-    private func close(context: ChannelHandlerContext) {
-        guard !isClosing else { return }
-        isClosing = true
-        timeoutTask?.cancel()
-        let pending = output
-        output = ByteBuffer()
-        context.writeAndFlush(wrapOutboundOut(pending)).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
-    }
-
-    private func closeForShutdown(context: ChannelHandlerContext) {
+    private func closeIfQuiescing(context: ChannelHandlerContext) {
+        guard quiesceRequested, !connection.isWaiting, !connection.isClosing else { return }
         output.writePOP3Response(.shuttingDown)
-        close(context: context)
-    }
-
-    private func resumeReading(context: ChannelHandlerContext) {
-        if readPending && !isWaiting && !isClosing && context.channel.isWritable {
-            readPending = false
-            context.read()
-        }
-    }
-
-    // MARK: Idle timeout (RFC 1939 §3: at least 10 minutes)
-
-    private func armTimeout(context: ChannelHandlerContext) {
-        let deadline = lastActivity + .seconds(Int64(config.pop3.idleTimeout))
-        timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            self.checkTimeout(context: context)
-        }
-    }
-
-    private func checkTimeout(context: ChannelHandlerContext) {
-        guard !isClosing else { return }
-        if isWaiting { lastActivity = .now() }
-        if lastActivity + .seconds(Int64(config.pop3.idleTimeout)) <= .now() {
-            logger.notice("idle timeout; disconnecting")
-            output.writePOP3Response(.timeout)
-            close(context: context)
-        } else {
-            armTimeout(context: context)
-        }
+        connection.close(context: context)
     }
 }

@@ -27,114 +27,90 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let server: SMTPServerContext
     private let config: TsubameConfiguration
+    private let connection: ConnectionCore
     private var session: SMTPSession<ResolvedRecipient>
     private var framer = CommandLineFramer()
     private var mode = InputMode.commands
     private var input = ByteBuffer()
-    private var output = ByteBuffer()
     private var transfer: MessageTransfer?
-    private var isWaiting = false
-    private var readPending = false
-    private var isClosing = false
     private var quiesceRequested = false
-    private var holdsConnectionSlot = false
-    private var clientAddress = "unknown"
-    private var lastActivity = NIODeadline.now()
-    private var timeoutTask: Scheduled<Void>?
     private var logger: Logger
 
     init(server: SMTPServerContext) {
         self.server = server
         self.config = server.snapshot()
+        self.connection = ConnectionCore(limiter: server.limiter, registry: server.openChannels)
         self.session = SMTPSession(configuration: SMTPSessionConfiguration(config))
         self.logger = server.logger
+        connection.resume = { [unowned self] context in self.processInput(context: context) }
     }
 
     // MARK: Connection life cycle
 
     func channelActive(context: ChannelHandlerContext) {
-        clientAddress = context.remoteAddress?.ipAddress ?? "unknown"
-        logger[metadataKey: "client"] = "[\(clientAddress)]"
-        if let refusal = server.limiter.acquire(clientAddress, maximumTotal: config.smtp.maxConnections,
-                                                maximumPerAddress: config.smtp.maxConnectionsPerIP) {
+        let refusal = connection.admit(context: context, maximumTotal: config.smtp.maxConnections,
+                                       maximumPerAddress: config.smtp.maxConnectionsPerIP)
+        logger[metadataKey: "client"] = "[\(connection.clientAddress)]"
+        if let refusal {
             logger.notice("connection refused: \(refusal == .total ? "too many connections" : "too many connections from this address")")
-            send(.tooManyConnections(hostname: config.hostname), context: context)
-            close(context: context)
+            send(.tooManyConnections(hostname: config.hostname))
+            connection.close(context: context)
             return
         }
-        holdsConnectionSlot = true
-        server.openChannels.add(context.channel)
         logger.debug("connect")
-        send(.greeting(hostname: config.hostname), context: context)
-        flushOutput(context: context)
-        armTimeout(context: context)
+        send(.greeting(hostname: config.hostname))
+        connection.flush(context: context)
+        connection.startIdleTimer(context: context, timeout: { [unowned self] in currentTimeout }) { [unowned self] in
+            logger.notice("timeout; disconnecting", metadata: ["phase": "\(session.phase)"])
+            discardTransfer(context: context)
+            send(.timeout(hostname: config.hostname))
+            connection.close(context: context)
+        }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if holdsConnectionSlot {
-            server.openChannels.remove(context.channel)
-            server.limiter.release(clientAddress)
-            holdsConnectionSlot = false
-        }
-        timeoutTask?.cancel()
-        if let transfer {
+        connection.connectionClosed(context: context)
+        if transfer != nil {
             // Disconnected in the middle of a message: nothing was acknowledged, nothing stays.
             logger.notice("lost connection during message transfer; message discarded")
-            transfer.discard(on: context.eventLoop)
-            self.transfer = nil
+            discardTransfer(context: context)
         }
-        isClosing = true
         logger.debug("disconnect")
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !isClosing else { return }
-        var bytes = unwrapInboundIn(data)
-        if input.readableBytes == 0 {
-            input = bytes
-        } else {
-            input.writeBuffer(&bytes)
-        }
-        lastActivity = .now()
+        guard !connection.isClosing else { return }
+        connection.received(unwrapInboundIn(data), into: &input)
         processInput(context: context)
     }
 
     func read(context: ChannelHandlerContext) {
-        if isWaiting || isClosing || !context.channel.isWritable {
-            readPending = true
-        } else {
-            context.read()
-        }
+        connection.read(context: context)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        resumeReading(context: context)
+        connection.resumeReading(context: context)
         context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            // Graceful shutdown: idle sessions get 421 now; a message in transfer finishes first.
-            quiesceRequested = true
-            if !session.isInMessageTransfer && !isWaiting {
-                closeForShutdown(context: context)
-            }
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
+        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
+        // Graceful shutdown: idle sessions get 421 now; a message in transfer finishes first.
+        quiesceRequested = true
+        closeIfQuiescing(context: context)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error: \(error)")
-        close(context: context)
+        connection.close(context: context)
     }
 
     // MARK: Input
 
     private func processInput(context: ChannelHandlerContext) {
-        loop: while !isWaiting && !isClosing {
+        loop: while !connection.isWaiting && !connection.isClosing {
             switch mode {
             case .commands:
                 guard let event = framer.next(from: &input) else { break loop }
@@ -177,30 +153,24 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 perform(session.chunkEnded(problems: transfer?.problems ?? []), context: context)
             }
         }
-        if quiesceRequested && !session.isInMessageTransfer && !isWaiting && !isClosing {
-            closeForShutdown(context: context)
-        }
-        if input.readableBytes == 0 {
-            input.clear()
-        } else if input.readerIndex > 64 * 1024 {
-            input.discardReadBytes()
-        }
-        flushOutput(context: context)
-        resumeReading(context: context)
+        closeIfQuiescing(context: context)
+        connection.compact(&input)
+        connection.flush(context: context)
+        connection.resumeReading(context: context)
     }
 
     private func perform(_ action: SMTPSession<ResolvedRecipient>.Action, context: ChannelHandlerContext) {
         switch action {
         case .reply(let reply):
-            send(reply, context: context)
+            send(reply)
         case .close(let reply):
             if reply.code == 421 { logger.notice("too many errors; disconnecting") }
-            send(reply, context: context)
-            close(context: context)
+            send(reply)
+            connection.close(context: context)
         case .verifyRecipient(let mailbox):
             verifyRecipient(mailbox, context: context)
         case .startData(let reply):
-            send(reply, context: context)
+            send(reply)
             beginTransfer(framing: .dotTerminated, context: context)
             mode = .data
         case .readChunk(let size, let last, let accepted):
@@ -211,10 +181,9 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .discardContent(let reply):
             if let transfer {
                 logger.notice("message rejected", metadata: transfer.logMetadata(reason: reply.description))
-                transfer.discard(on: context.eventLoop)
-                self.transfer = nil
             }
-            send(reply, context: context)
+            discardTransfer(context: context)
+            send(reply)
         }
     }
 
@@ -222,10 +191,9 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func verifyRecipient(_ mailbox: SMTPMailbox, context: ChannelHandlerContext) {
         let delimiter = config.smtp.plusAddressing ? config.smtp.recipientDelimiter : nil
-        isWaiting = true
-        server.resolver.verdict(for: mailbox, recipientDelimiter: delimiter, on: context.eventLoop).assumeIsolated().whenSuccess { verdict in
-            self.isWaiting = false
-            guard !self.isClosing else { return }
+        let lookup = server.resolver.verdict(for: mailbox, recipientDelimiter: delimiter, on: context.eventLoop)
+        connection.continueAfter(lookup, context: context) { result in
+            let verdict = (try? result.get()) ?? .temporaryFailure
             if case .accept = verdict {} else {
                 self.logger.notice("recipient rejected", metadata: [
                     "from": "\(self.session.envelope?.reversePath.description ?? "")", "to": "<\(mailbox)>",
@@ -233,7 +201,6 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 ])
             }
             self.perform(self.session.recipientVerdict(verdict), context: context)
-            self.processInput(context: context)
         }
     }
 
@@ -243,77 +210,52 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         transfer = MessageTransfer(
             envelope: envelope, greeting: greeting, protocolName: session.protocolName,
-            clientAddress: clientAddress, config: config, store: server.store, framing: framing,
+            clientAddress: connection.clientAddress, config: config, store: server.store, framing: framing,
             allocator: context.channel.allocator)
     }
 
     /// Moves received content to the spool file once enough has gathered, pausing input.
     private func spillIfNeeded(context: ChannelHandlerContext) {
         guard let transfer, transfer.bufferedBytes >= Self.spillThreshold else { return }
-        isWaiting = true
-        transfer.spill(on: context.eventLoop).assumeIsolated().whenComplete { _ in
-            self.isWaiting = false
-            self.processInput(context: context)
-        }
+        connection.continueAfter(transfer.spill(on: context.eventLoop), context: context) { _ in }
     }
 
     private func commit(_ envelope: SMTPEnvelope<ResolvedRecipient>, context: ChannelHandlerContext) {
         guard let transfer else { preconditionFailure("store without a transfer") }
         // From here the store owns the message: a disconnect no longer discards it.
         self.transfer = nil
-        isWaiting = true
-        transfer.commit(on: context.eventLoop).assumeIsolated().whenComplete { result in
-            self.isWaiting = false
-            let outcome: Result<String, SMTPSession<ResolvedRecipient>.StorageFailure>
+        let committing = transfer.commit(on: context.eventLoop)
+        committing.assumeIsolated().whenComplete { result in
+            // Logged whether or not the client is still there to hear the answer.
             switch result {
-            case .success:
-                self.logger.info("accepted", metadata: transfer.logMetadata(reason: nil))
-                outcome = .success(transfer.id)
+            case .success: self.logger.info("accepted", metadata: transfer.logMetadata(reason: nil))
             case .failure(let error):
                 self.logger.error("storage failed: \(error)", metadata: transfer.logMetadata(reason: "451 4.3.0"))
-                outcome = .failure(.init())
             }
-            guard !self.isClosing else { return }
-            self.perform(self.session.storageCompleted(outcome), context: context)
-            self.processInput(context: context)
         }
+        connection.continueAfter(committing, context: context) { result in
+            let outcome: Result<String, SMTPSession<ResolvedRecipient>.StorageFailure> =
+                result.map { _ in transfer.id }.mapError { _ in .init() }
+            self.perform(self.session.storageCompleted(outcome), context: context)
+        }
+    }
+
+    private func discardTransfer(context: ChannelHandlerContext) {
+        transfer?.discard(on: context.eventLoop)
+        transfer = nil
     }
 
     // MARK: Output and closing
 
-    private func send(_ reply: SMTPReply, context: ChannelHandlerContext) {
-        output.writeSMTPReply(reply)
+    private func send(_ reply: SMTPReply) {
+        connection.output.writeSMTPReply(reply)
     }
 
-    /// Replies to pipelined commands go out together (RFC 2920 §3.2).
-    private func flushOutput(context: ChannelHandlerContext) {
-        guard output.readableBytes > 0 else { return }
-        context.writeAndFlush(wrapOutboundOut(output), promise: nil)
-        output = context.channel.allocator.buffer(capacity: 0)
-    }
-
-    private func close(context: ChannelHandlerContext) {
-        guard !isClosing else { return }
-        isClosing = true
-        timeoutTask?.cancel()
-        let pending = output
-        output = ByteBuffer()
-        context.writeAndFlush(wrapOutboundOut(pending)).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
-    }
-
-    private func closeForShutdown(context: ChannelHandlerContext) {
+    private func closeIfQuiescing(context: ChannelHandlerContext) {
+        guard quiesceRequested, !session.isInMessageTransfer, !connection.isWaiting, !connection.isClosing else { return }
         logger.debug("closing for shutdown")
-        send(.shuttingDown(hostname: config.hostname), context: context)
-        close(context: context)
-    }
-
-    private func resumeReading(context: ChannelHandlerContext) {
-        if readPending && !isWaiting && !isClosing && context.channel.isWritable {
-            readPending = false
-            context.read()
-        }
+        send(.shuttingDown(hostname: config.hostname))
+        connection.close(context: context)
     }
 
     // MARK: Timeouts (RFC 5321 §4.5.3.2)
@@ -322,30 +264,6 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch mode {
         case .commands: return .seconds(Int64(config.smtp.commandTimeout))
         case .data, .chunk: return .seconds(Int64(config.smtp.dataTimeout))
-        }
-    }
-
-    /// One timer per connection, re-armed only when it fires, instead of on every read.
-    private func armTimeout(context: ChannelHandlerContext) {
-        let deadline = lastActivity + currentTimeout
-        timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-            self.checkTimeout(context: context)
-        }
-    }
-
-    private func checkTimeout(context: ChannelHandlerContext) {
-        guard !isClosing else { return }
-        if isWaiting { lastActivity = .now() }  // our own work is not the client's idleness
-        if lastActivity + currentTimeout <= .now() {
-            logger.notice("timeout; disconnecting", metadata: ["phase": "\(session.phase)"])
-            if let transfer {
-                transfer.discard(on: context.eventLoop)
-                self.transfer = nil
-            }
-            send(.timeout(hostname: config.hostname), context: context)
-            close(context: context)
-        } else {
-            armTimeout(context: context)
         }
     }
 }
