@@ -14,8 +14,8 @@ struct InitCommand: ParsableCommand {
         try options.folder.initialise(hostname: hostname, domain: domain, listeners: DataFolder.standardListeners())
         print("""
         Created \(options.folder.path): tsubame.toml, directory.sqlite, mail/, queue/
-        Domain \(domain) added. Listeners use the standard ports (smtp 25): run `tsubame serve` as root,
-        or with --listen smtp=0.0.0.0:2525 as a normal user.
+        Domain \(domain) added. Listeners use the standard ports (smtp 25, pop3 110): run `tsubame serve` as root,
+        or with --listen smtp=0.0.0.0:2525 --listen pop3=0.0.0.0:2110 as a normal user.
         Add a user: tsubame user add alice@\(domain) --data \(options.folder.path)
         """)
     }

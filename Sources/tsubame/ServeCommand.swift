@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
             try folder.initialise(hostname: "localhost", domain: "localhost", listeners: DataFolder.firstRunListeners())
             printNow("""
             First run: created the data folder \(folder.path)
-              config     \(folder.configPath)   (hostname and domain "localhost"; smtp on 127.0.0.1:2525)
+              config     \(folder.configPath)   (hostname and domain "localhost"; smtp on 127.0.0.1:2525, pop3 on 127.0.0.1:2110)
               directory  \(folder.directoryPath)
               mail       \(folder.mailPath)/DOMAIN/USER/{tmp,new,cur}
             Add a user:  tsubame user add you@localhost --data \(folder.path)
