@@ -510,9 +510,9 @@ class POP3Client:
         bad = re.search(rb"(?<!\r)\n|\r(?!\n)", raw)
         assert bad is None, f"bare CR or LF at {bad.start()} in a multi-line response: " \
                             f"{raw[max(0, bad.start() - 40):bad.start() + 40]!r}"
-        unstuffed = re.compile(rb"(?:^|(?<=\r\n))\.(?!\.)").search(raw)
-        assert unstuffed is None, f"line starting with a single '.' (not byte-stuffed) at " \
-                                  f"{unstuffed.start()}: {raw[unstuffed.start():unstuffed.start() + 60]!r}"
+        lone = re.compile(rb"(?:^|(?<=\r\n))\.(?!\.)").search(raw)
+        assert lone is None, f"line starting with a single '.' (not byte-stuffed) at " \
+                             f"{lone.start()}: {raw[lone.start():lone.start() + 60]!r}"
         return re.sub(rb"(?:^|(?<=\r\n))\.", b"", raw)
 
     def cmd(self, line) -> str:

@@ -14,15 +14,21 @@ from conftest import BIN, PASSWORD, run_cli
 def test_first_serve_creates_a_data_folder_in_the_current_directory(tmp_path):
     proc = subprocess.Popen([str(BIN), "serve", "--listen", "smtp=127.0.0.1:0", "--listen", "pop3=127.0.0.1:0"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = b""
     try:
+        # SIGTERM only once the server is up (its signal handlers are installed by then).
+        os.set_blocking(proc.stderr.fileno(), False)
         deadline = time.monotonic() + 30
-        while not (tmp_path / "tsubame-data" / "tsubame.toml").exists():
-            assert time.monotonic() < deadline, "no data folder created"
+        while b"listening pop3" not in err:
+            assert time.monotonic() < deadline, f"server did not start: {err!r}"
+            err += proc.stderr.read() or b""
             time.sleep(0.05)
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        out, rest = proc.communicate(timeout=30)
+        err += rest or b""
     assert proc.returncode == 0, err.decode()
+    assert (tmp_path / "tsubame-data" / "tsubame.toml").exists()
     text = out.decode()
     assert "tsubame-data" in text and "tsubame user add" in text
     config = (tmp_path / "tsubame-data" / "tsubame.toml").read_text()
