@@ -250,14 +250,37 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         output.writeStaticString(".\r\n")
     }
 
+    /// A piece of a message read on a storage thread, and what else that trip did.
+    private struct MessagePiece: Sendable {
+        var bytes: ByteBuffer
+        /// A short read of a regular file is its end.
+        var isLast: Bool
+        /// Where RETR's file went when this trip marked it seen (new/ → cur/).
+        var seenLocation: String?
+
+        static func read(_ reader: MessageFileReader, allocator: ByteBufferAllocator,
+                         markSeen: (maildir: String, location: String)?) throws -> MessagePiece {
+            let bytes = try reader.read(maximum: POP3ServerHandler.chunkSize, allocator: allocator)
+            let isLast = bytes.readableBytes < POP3ServerHandler.chunkSize
+            // RETR marks the message seen, as Dovecot does; in the same trip as its last piece.
+            let seen = isLast ? markSeen.flatMap { Maildrop.markSeen(maildir: $0.maildir, location: $0.location) } : nil
+            return MessagePiece(bytes: bytes, isLast: isLast, seenLocation: seen)
+        }
+    }
+
+    /// RETR and TOP. Most messages take one trip to the storage threads: open, read the whole
+    /// file, mark it seen.
     private func sendMessage(index: Int, response: POP3Response, bodyLineLimit: Int?, context: ChannelHandlerContext) {
         guard let maildir else { preconditionFailure("RETR without a maildrop") }
         let location = session.messages[index].location
+        let markSeen = bodyLineLimit == nil ? (maildir: maildir, location: location) : nil
+        let allocator = context.channel.allocator
         let opening = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
-            try MessageFileReader(path: "\(maildir)/\(location)")
+            let reader = try MessageFileReader(path: "\(maildir)/\(location)")
+            return (reader, try MessagePiece.read(reader, allocator: allocator, markSeen: markSeen))
         }
         connection.continueAfter(opening, context: context) { result in
-            guard case .success(let reader) = result else {
+            guard case .success(let (reader, first)) = result else {
                 self.logger.error("message file unavailable: \(location)")
                 self.session.messageSent(index: index, newLocation: nil)
                 self.output.writePOP3Response(.temporaryFailure)
@@ -265,49 +288,35 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             self.output.writePOP3Response(response)
             var encoder = MultilineMessageEncoder(bodyLineLimit: bodyLineLimit)
-            self.streamMessage(reader, encoder: &encoder, index: index, markSeen: bodyLineLimit == nil, context: context)
+            self.send(first, of: reader, encoder: &encoder, index: index, markSeen: markSeen, context: context)
         }
     }
 
-    /// Reads a piece on a storage thread, encodes it, writes it, waits for the write, repeats:
-    /// at most one piece of the message is in memory at a time.
-    private func streamMessage(_ reader: MessageFileReader, encoder: inout MultilineMessageEncoder, index: Int,
-                               markSeen: Bool, context: ChannelHandlerContext) {
-        let allocator = context.channel.allocator
-        let reading = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
-            try reader.read(maximum: Self.chunkSize, allocator: allocator)
-        }
+    /// Encodes a piece, and while more is needed writes it, waits for the write and reads the
+    /// next: at most one piece of a message is in memory at a time.
+    private func send(_ piece: MessagePiece, of reader: MessageFileReader, encoder: inout MultilineMessageEncoder,
+                      index: Int, markSeen: (maildir: String, location: String)?, context: ChannelHandlerContext) {
         var state = encoder
-        connection.continueAfter(reading, context: context) { result in
-            guard case .success(let piece) = result else {
-                // Half a multi-line response cannot be taken back: end the session.
-                self.logger.error("reading a message failed; closing the session")
-                self.connection.close(context: context)
-                return
-            }
-            if piece.readableBytes > 0 && state.encode(piece, into: &self.output) {
-                self.connection.continueAfter(self.connection.flushAndWait(context: context), context: context) { _ in
-                    self.streamMessage(reader, encoder: &state, index: index, markSeen: markSeen, context: context)
-                }
-                return
-            }
-            state.finish(into: &self.output)
-            self.finishMessage(index: index, markSeen: markSeen, context: context)
-        }
-    }
-
-    /// RETR moves the file to cur/ with the seen flag, as Dovecot does.
-    private func finishMessage(index: Int, markSeen: Bool, context: ChannelHandlerContext) {
-        guard markSeen, let maildir else {
-            session.messageSent(index: index, newLocation: nil)
+        let wantsMore = piece.bytes.readableBytes > 0 && state.encode(piece.bytes, into: &output)
+        guard wantsMore && !piece.isLast else {
+            state.finish(into: &output)
+            session.messageSent(index: index, newLocation: piece.seenLocation)
             return
         }
-        let location = session.messages[index].location
-        let moving = server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
-            Maildrop.markSeen(maildir: maildir, location: location)
-        }
-        connection.continueAfter(moving, context: context) { result in
-            self.session.messageSent(index: index, newLocation: (try? result.get()) ?? nil)
+        let allocator = context.channel.allocator
+        connection.continueAfter(connection.flushAndWait(context: context), context: context) { _ in
+            let reading = self.server.storageThreads.runIfActive(eventLoop: context.eventLoop) {
+                try MessagePiece.read(reader, allocator: allocator, markSeen: markSeen)
+            }
+            self.connection.continueAfter(reading, context: context) { result in
+                guard case .success(let next) = result else {
+                    // Half a multi-line response cannot be taken back: end the session.
+                    self.logger.error("reading a message failed; closing the session")
+                    self.connection.close(context: context)
+                    return
+                }
+                self.send(next, of: reader, encoder: &state, index: index, markSeen: markSeen, context: context)
+            }
         }
     }
 
