@@ -31,7 +31,10 @@ public struct TsubameLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var line = "\(Self.timestamp()) \(event.level) \(label): \(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+            let text = "\(value)"
+            line += text.contains(" ") ? " \(key)=\"\(text)\"" : " \(key)=\(text)"
+        }
         line += "\n"
         let bytes = Array(line.utf8)
         Self.output.withLock {

@@ -104,7 +104,7 @@ final class MessageTransfer {
     }
 
     /// The maillog line's fields; never the content.
-    func logMetadata(reason: String?) -> Logger.Metadata {
+    func logMetadata(result: String) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "id": "\(id)",
             "from": "\(envelope.reversePath)",
@@ -112,7 +112,7 @@ final class MessageTransfer {
             "size": "\(decoder.size)",
             "proto": "\(protocolName)",
         ]
-        if let reason { metadata["result"] = "\(reason)" }
+        metadata["result"] = "\(result)"
         return metadata
     }
 }

@@ -180,7 +180,7 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             commit(envelope, context: context)
         case .discardContent(let reply):
             if let transfer {
-                logger.notice("message rejected", metadata: transfer.logMetadata(reason: reply.description))
+                logger.notice("message rejected", metadata: transfer.logMetadata(result: reply.description))
             }
             discardTransfer(context: context)
             send(reply)
@@ -228,9 +228,9 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         committing.assumeIsolated().whenComplete { result in
             // Logged whether or not the client is still there to hear the answer.
             switch result {
-            case .success: self.logger.info("accepted", metadata: transfer.logMetadata(reason: nil))
+            case .success: self.logger.info("accepted", metadata: transfer.logMetadata(result: SMTPReply.accepted(id: transfer.id).description))
             case .failure(let error):
-                self.logger.error("storage failed: \(error)", metadata: transfer.logMetadata(reason: "451 4.3.0"))
+                self.logger.error("storage failed: \(error)", metadata: transfer.logMetadata(result: SMTPReply.storageFailed.description))
             }
         }
         connection.continueAfter(committing, context: context) { result in
