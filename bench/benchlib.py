@@ -1,4 +1,4 @@
-"""Shared helpers for the Tsubame benchmarks (bench/smtp-ingest, bench/smtp-idle).
+"""Shared helpers for the Tsubame benchmarks (bench/smtp-ingest, smtp-idle, pop3-retrieve, pop3-idle).
 
 Linux only: process accounting reads /proc.  Everything binds to 127.0.0.1.
 """
@@ -35,8 +35,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float = 15.0, banner: bool = True) -> None:
-    """Wait until 127.0.0.1:port accepts a connection (and, optionally, sends a 220 greeting)."""
+def wait_for_port(port: int, timeout: float = 15.0, banner: bool = True, greeting: bytes = b"220") -> None:
+    """Wait until 127.0.0.1:port accepts a connection (and, optionally, sends a greeting starting
+    with `greeting`: b"220" for SMTP, b"+OK" for POP3; QUIT ends both)."""
     deadline = time.monotonic() + timeout
     last_err: Exception | None = None
     while time.monotonic() < deadline:
@@ -44,7 +45,7 @@ def wait_for_port(port: int, timeout: float = 15.0, banner: bool = True) -> None
             with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
                 if banner:
                     data = s.recv(512)
-                    if not data.startswith(b"220"):
+                    if not data.startswith(greeting):
                         raise RuntimeError(f"unexpected greeting {data!r}")
                     s.sendall(b"QUIT\r\n")
                     try:
@@ -240,6 +241,24 @@ def set_toml_keys(path: Path, section: str, values: dict[str, object]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def comment_out_toml_keys(path: Path, section: str, keep: set[str]) -> list[str]:
+    """Comment out the `key = ...` lines of [section] whose key is not in `keep`; returns them."""
+    lines = path.read_text().splitlines()
+    header = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+    inside, removed = False, []
+    for i, line in enumerate(lines):
+        m = header.match(line)
+        if m:
+            inside = m.group(1) == section
+            continue
+        k = re.match(r"^\s*([A-Za-z0-9_\-]+)\s*=", line)
+        if inside and k and k.group(1) not in keep:
+            removed.append(k.group(1))
+            lines[i] = "# " + line + "   # disabled by the benchmark"
+    path.write_text("\n".join(lines) + "\n")
+    return removed
+
+
 # --------------------------------------------------------------------------- Tsubame
 
 def tsubame_bin() -> Path:
@@ -261,20 +280,32 @@ def ensure_tsubame_built(build: bool) -> Path:
 
 
 LISTEN_RE = re.compile(r"listening\s+smtp\s+(?:on\s+)?(?:\S*?):(\d+)")
+# `listening <listener> 127.0.0.1:<port>` for any listener (smtp, pop3, ...)
+LISTEN_ANY_RE = re.compile(r"listening\s+([a-z0-9]+)\s+(?:on\s+)?(?:\S*?):(\d+)")
+GREETINGS = {"smtp": b"220", "submission": b"220", "pop3": b"+OK"}
 
 
 class Tsubame:
-    """A private Tsubame instance: data folder under `workdir`, SMTP on 127.0.0.1:<ephemeral>."""
+    """A private Tsubame instance: data folder under `workdir`, SMTP on 127.0.0.1:<ephemeral>.
+
+    `protocols` names the listeners to start (`--listen NAME=127.0.0.1:0` each); `ports` maps
+    them to the ports Tsubame reports, `port` is the SMTP one.  `limits` go to [smtp];
+    `sections` sets keys in other tsubame.toml sections, e.g. {"pop3": {"max_connections": 2000}}."""
 
     def __init__(self, workdir: Path, binary: Path, users: int, domain: str = "bench.local",
-                 limits: dict[str, object] | None = None, nofile: int = 4096):
+                 limits: dict[str, object] | None = None, nofile: int = 4096,
+                 protocols: tuple[str, ...] = ("smtp",),
+                 sections: dict[str, dict[str, object]] | None = None):
         self.workdir, self.bin, self.users, self.domain = workdir, binary, users, domain
         self.data = workdir / "tsubame-data"
         self.limits = limits if limits is not None else {"max_connections": 2000,
                                                          "max_connections_per_ip": 2000}
+        self.sections = sections or {}
+        self.protocols = tuple(protocols)
         self.nofile = nofile
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
+        self.ports: dict[str, int] = {}
         self.log_path = workdir / "tsubame.log"
         self._log_thread: threading.Thread | None = None
 
@@ -283,6 +314,14 @@ class Tsubame:
 
     def address(self, i: int) -> str:
         return f"{self.user_name(i)}@{self.domain}"
+
+    @staticmethod
+    def password(i: int) -> str:
+        return f"bench-password-{i}"
+
+    def mail_root(self) -> Path:
+        """The Maildirs: mail_root()/<domain>/<user>/{cur,new,tmp}."""
+        return self.data / "mail"
 
     def user_dirs(self) -> list[Path]:
         return [self.data / "mail" / self.domain / self.user_name(i) for i in range(1, self.users + 1)]
@@ -298,8 +337,13 @@ class Tsubame:
         self._run(["init", "--data", str(self.data), "--hostname", self.domain, "--domain", self.domain])
         for i in range(1, self.users + 1):
             self._run(["user", "add", self.address(i), "--data", str(self.data), "--password-stdin"],
-                      stdin=f"bench-password-{i}\n")
+                      stdin=f"{self.password(i)}\n")
         set_toml_keys(self.data / "tsubame.toml", "smtp", self.limits)
+        # `serve --listen NAME=...` replaces that listener only: the others in [listeners]
+        # (e.g. pop3 = "0.0.0.0:110" from `tsubame init`) would still bind, so drop them
+        comment_out_toml_keys(self.data / "tsubame.toml", "listeners", set(self.protocols))
+        for section, values in self.sections.items():
+            set_toml_keys(self.data / "tsubame.toml", section, values)
         log(f"tsubame: data folder with {self.users} users ready in {time.monotonic() - t:.1f}s")
 
     def start(self, timeout: float = 30.0) -> int:
@@ -311,23 +355,31 @@ class Tsubame:
             resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
             os.setpgrp()
 
+        listen: list[str] = []
+        for proto in self.protocols:
+            listen += ["--listen", f"{proto}=127.0.0.1:0"]
+        self.ports = {}
         self.proc = subprocess.Popen(
-            [str(self.bin), "serve", "--data", str(self.data), "--listen", "smtp=127.0.0.1:0"],
+            [str(self.bin), "serve", "--data", str(self.data), *listen],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             preexec_fn=preexec)
         found = threading.Event()
+        wanted = set(self.protocols)
 
         def pump() -> None:
             assert self.proc and self.proc.stderr
-            with open(self.log_path, "wb") as out:
+            # append: a restarted instance keeps the earlier log
+            with open(self.log_path, "ab") as out:
                 for raw in self.proc.stderr:
                     out.write(raw)
                     if not found.is_set():
-                        m = LISTEN_RE.search(raw.decode("utf-8", "replace"))
-                        if m:
-                            self.port = int(m.group(1))
-                            out.flush()
-                            found.set()
+                        m = LISTEN_ANY_RE.search(raw.decode("utf-8", "replace"))
+                        if m and m.group(1) in wanted:
+                            self.ports[m.group(1)] = int(m.group(2))
+                            if wanted <= self.ports.keys():
+                                self.port = self.ports.get("smtp")
+                                out.flush()
+                                found.set()
 
         self._log_thread = threading.Thread(target=pump, daemon=True)
         self._log_thread.start()
@@ -335,11 +387,11 @@ class Tsubame:
         while not found.wait(0.05):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self._log_thread.join(1)
-                raise RuntimeError("tsubame serve did not report `listening smtp 127.0.0.1:PORT`:\n"
-                                   + self.log_tail())
-        assert self.port is not None
-        wait_for_port(self.port)
-        return self.port
+                raise RuntimeError("tsubame serve did not report `listening "
+                                   + "|".join(self.protocols) + " 127.0.0.1:PORT`:\n" + self.log_tail())
+        for proto, port in self.ports.items():
+            wait_for_port(port, greeting=GREETINGS.get(proto, b"220"))
+        return self.ports[self.protocols[0]]
 
     def log_tail(self, n: int = 30) -> str:
         try:

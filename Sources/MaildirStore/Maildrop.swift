@@ -137,18 +137,26 @@ public final class MaildropLock: Sendable {
 public final class MessageFileReader: Sendable {
     private let descriptor: Int32
     private let path: String
+    /// The size when opened, so a small message gets a small buffer.
+    private let size: Int
 
     public init(path: String) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         try POSIX.check(descriptor, "open", path)
+        var info = stat()
+        fstat(descriptor, &info)
         self.descriptor = descriptor
         self.path = path
+        self.size = Int(info.st_size)
     }
 
     deinit { close(descriptor) }
 
-    /// Up to `maximum` octets; an empty buffer at the end of the file.
+    /// Up to `maximum` octets; fewer (a short read) only at the end of the file.
     public func read(maximum: Int, allocator: ByteBufferAllocator) throws -> ByteBuffer {
+        // One octet more than what remains, so the end shows as a short read in this same call.
+        let position = Int(lseek(descriptor, 0, SEEK_CUR))
+        let maximum = min(maximum, max(size - position, 0) + 1)
         var buffer = allocator.buffer(capacity: maximum)
         var failure: Int32 = 0
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maximum) { pointer -> Int in
