@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
     ],
     targets: [
         // Shared by the protocol cores: CRLF-strict line framing, base64.
@@ -53,6 +57,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The built-in PKI: private CA, server certificates, CSRs, CRLs, inspection; strong keys only.
+        .target(
+            name: "TsubamePKI",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         // tsubame.toml: typed settings, defaults, validation with line numbers.
         .target(
             name: "TsubameConfig",
@@ -63,7 +77,10 @@ let package = Package(
             name: "TsubameServer",
             dependencies: [
                 "SMTPProtocol", "POP3Protocol", "ProtocolSupport", "MaildirStore", "AccountDirectory", "TsubameConfig",
+                "TsubamePKI",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "tsubame",
             dependencies: [
-                "TsubameServer", "AccountDirectory", "TsubameConfig", "MaildirStore",
+                "TsubameServer", "AccountDirectory", "TsubameConfig", "MaildirStore", "TsubamePKI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,6 +103,16 @@ let package = Package(
         .testTarget(
             name: "POP3ProtocolTests",
             dependencies: ["POP3Protocol", "SASL", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "TsubamePKITests",
+            dependencies: [
+                "TsubamePKI",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
         ),
         .testTarget(
             name: "TsubameUnitTests",

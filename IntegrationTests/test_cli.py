@@ -45,9 +45,15 @@ def test_init_documents_standard_ports(tmp_path):
     assert 'smtp = "0.0.0.0:25"' in config
     assert 'pop3 = "0.0.0.0:110"' in config
     assert '# submission = "0.0.0.0:587"' in config
-    for line in config.splitlines():
-        if re.match(r"^[a-z_0-9]+ = ", line):
-            assert config.splitlines()[config.splitlines().index(line) - 1].startswith("#"), line
+    assert 'pop3s = "0.0.0.0:995"' in config
+    # every setting has its comment line (the listeners share the table's comment)
+    lines = config.splitlines()
+    table = None
+    for index, line in enumerate(lines):
+        if line.startswith("["):
+            table = line
+        elif re.match(r"^[a-z_0-9]+ = ", line) and table != "[listeners]":
+            assert lines[index - 1].startswith("#"), line
 
 
 def test_users_are_listed_removed_and_passwords_hashed(datadir):

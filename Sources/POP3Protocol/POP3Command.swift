@@ -14,6 +14,8 @@ public enum POP3Command: Equatable, Sendable {
     case capa
     /// AUTH [mechanism [initial-response]]
     case auth(mechanism: String?, initialResponse: [UInt8]?)
+    /// STLS (RFC 2595 §4).
+    case stls
     case unknown(String)
 }
 
@@ -41,6 +43,9 @@ public enum POP3CommandParser {
                 return fail("PASS takes the password")
             }
             return .success(.pass(password))
+        case "STLS":
+            guard arguments.isEmpty else { return fail("STLS takes no argument") }
+            return .success(.stls)
         case "STAT", "NOOP", "RSET", "QUIT", "CAPA":
             guard arguments.isEmpty else { return fail("\(keyword) takes no argument") }
             switch keyword {

@@ -22,10 +22,15 @@ public struct POP3SessionConfiguration: Sendable, Equatable {
     /// USER/PASS and AUTH PLAIN send the password in the clear: allowed only on encrypted
     /// connections, or on loopback when the configuration says so (RFC 2595 §2.2).
     public var plaintextAllowed: Bool
+    /// STLS can be offered (a certificate is loaded and the listener allows it).
+    public var stlsAvailable: Bool
+    public var tlsActive: Bool
 
-    public init(maximumErrors: Int, plaintextAllowed: Bool) {
+    public init(maximumErrors: Int, plaintextAllowed: Bool, stlsAvailable: Bool = false, tlsActive: Bool = false) {
         self.maximumErrors = maximumErrors
-        self.plaintextAllowed = plaintextAllowed
+        self.plaintextAllowed = plaintextAllowed || tlsActive
+        self.stlsAvailable = stlsAvailable
+        self.tlsActive = tlsActive
     }
 }
 
@@ -56,6 +61,9 @@ public struct POP3Session: Sendable {
         case sendListing(POP3Response, ListingKind)
         /// "+ " continuation for SASL (RFC 5034 §4).
         case continueSASL
+        /// Send the +OK, then start TLS before reading anything more; input already buffered
+        /// behind STLS is an injection attempt: close instead.
+        case startTLS(POP3Response)
         case verifyCredentials(user: String, password: String)
         case openMaildrop(user: String)
         /// "+OK" then the message, LF → CRLF and dot-stuffed; TOP sets `bodyLineLimit`.
@@ -110,6 +118,12 @@ public struct POP3Session: Sendable {
         case (.noop, .transaction):
             return .reply(.ok(""))
 
+        case (.stls, .authorization):
+            // RFC 2595 §4: only in AUTHORIZATION, only once.
+            guard !configuration.tlsActive else { return fail(.error("TLS is already active")) }
+            guard configuration.stlsAvailable else { return fail(.error("STLS not available")) }
+            state = .closed  // nothing more is read in plaintext
+            return .startTLS(.ok("Begin TLS negotiation"))
         case (.user(let name), .authorization):
             guard configuration.plaintextAllowed else { return fail(.plaintextDisallowed) }
             state = .authorization(user: name)
@@ -232,8 +246,18 @@ public struct POP3Session: Sendable {
 
     // MARK: Internals
 
+    /// The session after a successful TLS handshake: still in AUTHORIZATION, with passwords
+    /// now allowed (RFC 2595 §4).
+    public func afterTLSHandshake() -> POP3Session {
+        var fresh = POP3Session(configuration: POP3SessionConfiguration(
+            maximumErrors: configuration.maximumErrors, plaintextAllowed: true, stlsAvailable: false, tlsActive: true))
+        fresh.errorCount = errorCount
+        return fresh
+    }
+
     public var capabilities: [String] {
         var lines = ["TOP", "UIDL"]
+        if configuration.stlsAvailable && !configuration.tlsActive { lines.append("STLS") }
         if configuration.plaintextAllowed {
             lines.append("USER")
             lines.append("SASL \(SASLMechanism.allCases.map(\.rawValue).joined(separator: " "))")

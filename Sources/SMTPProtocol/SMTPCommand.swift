@@ -18,6 +18,8 @@ public enum SMTPCommand: Equatable, Sendable {
     case quit
     case vrfy(String)
     case help
+    /// STARTTLS (RFC 3207).
+    case starttls
     /// A verb that exists but that Tsubame does not offer (EXPN, TURN, ...): 502.
     case notImplemented(String)
     case unknown(String)

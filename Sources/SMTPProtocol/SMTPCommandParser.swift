@@ -78,7 +78,10 @@ public enum SMTPCommandParser {
             let text = String(decoding: argument, as: UTF8.self).trimmingSpaces()
             guard !text.isEmpty else { return failure("VRFY requires an argument") }
             return .success(.vrfy(text))
-        case "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "STARTTLS", "AUTH":
+        case "STARTTLS":
+            guard argument.isEmpty else { return failure("STARTTLS takes no argument") }
+            return .success(.starttls)
+        case "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "AUTH":
             return .success(.notImplemented(verb))
         default:
             return .success(.unknown(verb))

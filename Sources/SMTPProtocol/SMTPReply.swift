@@ -74,6 +74,8 @@ extension SMTPReply {
         SMTPReply(555, "5.5.4", "Unsupported parameter \(name)")
     }
 
+    /// RFC 3207 §4 on a listener that requires TLS.
+    public static let tlsRequired = SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first")
     public static let unknownUser = SMTPReply(550, "5.1.1", "Recipient address rejected: no such user here")
     public static let relayDenied = SMTPReply(554, "5.7.1", "Relay access denied")
     public static let tooManyRecipients = SMTPReply(452, "4.5.3", "Too many recipients")

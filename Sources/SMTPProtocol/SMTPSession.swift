@@ -4,12 +4,22 @@ public struct SMTPSessionConfiguration: Sendable, Equatable {
     public var maximumMessageSize: Int
     public var maximumRecipients: Int
     public var maximumErrors: Int
+    /// STARTTLS can be offered (a certificate is loaded and the listener allows it).
+    public var startTLSAvailable = false
+    /// Mail transactions need TLS first (RFC 3207 §4: 530 5.7.0).
+    public var tlsRequired = false
+    /// The connection is encrypted (after STARTTLS, or implicit TLS).
+    public var tlsActive = false
 
-    public init(hostname: String, maximumMessageSize: Int, maximumRecipients: Int, maximumErrors: Int) {
+    public init(hostname: String, maximumMessageSize: Int, maximumRecipients: Int, maximumErrors: Int,
+                startTLSAvailable: Bool = false, tlsRequired: Bool = false, tlsActive: Bool = false) {
         self.hostname = hostname
         self.maximumMessageSize = maximumMessageSize
         self.maximumRecipients = maximumRecipients
         self.maximumErrors = maximumErrors
+        self.startTLSAvailable = startTLSAvailable
+        self.tlsRequired = tlsRequired
+        self.tlsActive = tlsActive
     }
 }
 
@@ -80,6 +90,9 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case store(SMTPEnvelope<Destination>)
         /// The transaction was abandoned (RSET, a new HELO, a rejected chunk): drop stored content.
         case discardContent(then: SMTPReply)
+        /// Send the 220, then start TLS before reading anything more (RFC 3207 §4). Input
+        /// already buffered behind STARTTLS is an injection attempt: close instead.
+        case startTLS(SMTPReply)
     }
 
     public let configuration: SMTPSessionConfiguration
@@ -99,7 +112,19 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
     /// The protocol name for the Received header (RFC 3848; RFC 6531 §3.7.3 for UTF8SMTP).
     public var protocolName: String {
         guard case .ehlo = greeting else { return "SMTP" }
-        return envelope?.smtputf8 == true ? "UTF8SMTP" : "ESMTP"
+        let base = envelope?.smtputf8 == true ? "UTF8SMTP" : "ESMTP"
+        return configuration.tlsActive ? base + "S" : base
+    }
+
+    /// The session after a successful TLS handshake: everything learned before is forgotten
+    /// and the client must say EHLO again (RFC 3207 §4.2).
+    public func afterTLSHandshake() -> SMTPSession {
+        var configuration = configuration
+        configuration.tlsActive = true
+        configuration.startTLSAvailable = false
+        var fresh = SMTPSession(configuration: configuration)
+        fresh.errorCount = errorCount
+        return fresh
     }
 
     /// True while a message is being received or stored; a graceful shutdown lets it finish.
@@ -131,7 +156,19 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
                 return fail(.badSequence("only BDAT, RSET, NOOP or QUIT may follow a BDAT chunk"))
             }
         }
+        if configuration.tlsRequired && !configuration.tlsActive {
+            switch command {
+            case .ehlo, .helo, .starttls, .noop, .rset, .quit: break
+            default: return fail(.tlsRequired)
+            }
+        }
         switch command {
+        case .starttls:
+            guard !configuration.tlsActive else { return fail(.badSequence("TLS is already active")) }
+            guard configuration.startTLSAvailable else { return fail(SMTPReply(502, "5.5.1", "STARTTLS not available")) }
+            guard greeting != nil else { return fail(.badSequence("send EHLO first")) }
+            phase = .closed  // nothing more is read in plaintext
+            return .startTLS(SMTPReply(220, "2.0.0", "Ready to start TLS"))
         case .ehlo(let name), .helo(let name):
             // RFC 5321 §4.1.4: EHLO/HELO resets the transaction.
             let isExtended: Bool
@@ -258,8 +295,8 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
             "ENHANCEDSTATUSCODES",                         // RFC 2034
             "SMTPUTF8",                                    // RFC 6531
             "CHUNKING",                                    // RFC 3030
-            "HELP",
-        ])
+        ] + (configuration.startTLSAvailable && !configuration.tlsActive ? ["STARTTLS"] : []) // RFC 3207
+          + ["HELP"])
     }
 
     private mutating func beginTransaction(_ reversePath: SMTPReversePath, _ parameters: [SMTPParameter]) -> Action {

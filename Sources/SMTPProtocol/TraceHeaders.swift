@@ -11,9 +11,11 @@ public struct TraceHeaders: Sendable {
     public var singleRecipient: SMTPMailbox?
     /// RFC 5322 §3.3 date-time, e.g. "Sun, 29 Nov 2026 19:30:00 +0000".
     public var date: String
+    /// "TLSv1.3 with cipher TLS_AES_128_GCM_SHA256" when the message came over TLS.
+    public var tls: String?
 
     public init(reversePath: SMTPReversePath, clientName: String, clientAddress: String, serverName: String,
-                protocolName: String, id: String, singleRecipient: SMTPMailbox?, date: String) {
+                protocolName: String, id: String, singleRecipient: SMTPMailbox?, date: String, tls: String? = nil) {
         self.reversePath = reversePath
         self.clientName = clientName
         self.clientAddress = clientAddress
@@ -22,12 +24,14 @@ public struct TraceHeaders: Sendable {
         self.id = id
         self.singleRecipient = singleRecipient
         self.date = date
+        self.tls = tls
     }
 
     /// "Return-Path:" then "Received:", with LF line ends (the Maildir's local form).
     public var rendered: String {
         var text = "Return-Path: \(reversePath)\n"
         text += "Received: from \(TraceHeaders.sanitized(clientName)) ([\(clientAddress)])\n"
+        if let tls { text += "\t(using \(tls))\n" }
         text += "\tby \(serverName) (Tsubame) with \(protocolName) id \(id)"
         if let recipient = singleRecipient {
             text += "\n\tfor <\(recipient)>; \(date)\n"

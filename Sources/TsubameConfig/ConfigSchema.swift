@@ -123,6 +123,15 @@ enum ConfigSchema {
         .integer("auth", "lockout_seconds", 1...86400,
                  "How long a lockout lasts.", \.auth.lockoutSeconds),
 
+        .string("tls", "certificate",
+                 "The server's certificate chain (PEM, leaf first); relative paths are inside the data folder.",
+                 \.tls.certificate, validate: { $0.isEmpty ? "must name a file" : nil }),
+        .string("tls", "key", "The private key of that certificate (PEM, mode 0600).", \.tls.key,
+                validate: { $0.isEmpty ? "must name a file" : nil }),
+        tlsMode(.smtp, "TLS on the smtp listener: \"optional\" offers STARTTLS (RFC 3207); \"required\" demands it; \"none\"."),
+        tlsMode(.pop3, "TLS on the pop3 listener: \"optional\" offers STLS (RFC 2595); \"required\" demands it; \"none\"."),
+        tlsMode(.pop3s, "TLS on the pop3s listener: \"implicit\", TLS from the first byte (RFC 8314)."),
+
         .integer("server", "shutdown_grace", 0...3600,
                  "Seconds that messages in transfer get to finish on SIGTERM before connections are cut.",
                  \.server.shutdownGrace),
@@ -134,7 +143,17 @@ enum ConfigSchema {
                 validate: { LogSettings.levels.contains($0) ? nil : "must be one of \(LogSettings.levels.joined(separator: ", "))" }),
     ]
 
-    static let tables = ["listeners", "smtp", "pop3", "auth", "server", "log"]
+    static let tables = ["listeners", "smtp", "pop3", "auth", "tls", "server", "log"]
+
+    static func tlsMode(_ listener: ListenerName, _ comment: String) -> Setting {
+        Setting(table: "tls", name: listener.rawValue, comment: comment, read: { value, config in
+            guard let text = value.string, let mode = TLSMode(rawValue: text) else {
+                return "must be one of \(TLSMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+            }
+            config.tls.modes[listener] = mode
+            return nil
+        }, render: { "\"\($0.tls.mode(for: listener).rawValue)\"" })
+    }
 
     static func isHostname(_ text: String) -> Bool {
         guard !text.isEmpty, text.utf8.count <= 253 else { return false }

@@ -35,7 +35,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 public enum ListenerName: String, CaseIterable, Sendable {
     case smtp, submission, submissions, pop3, pop3s
 
-    public var isImplemented: Bool { self == .smtp || self == .pop3 }
+    public var isImplemented: Bool { self == .smtp || self == .pop3 || self == .pop3s }
 
     /// The standard port (RFC 5321, RFC 6409, RFC 8314, RFC 1939).
     public var standardPort: Int {

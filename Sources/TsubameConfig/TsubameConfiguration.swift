@@ -7,6 +7,7 @@ public struct TsubameConfiguration: Sendable, Equatable {
     public var smtp = SMTPSettings()
     public var pop3 = POP3Settings()
     public var auth = AuthSettings()
+    public var tls = TLSSettings()
     public var server = ServerSettings()
     public var log = LogSettings()
 
@@ -52,6 +53,25 @@ public struct AuthSettings: Sendable, Equatable {
     public var lockoutSeconds = 300
 
     public init() {}
+}
+
+/// How a listener uses TLS: STARTTLS/STLS offered or demanded, or TLS from the first byte
+/// (RFC 3207, RFC 2595, RFC 8314).
+public enum TLSMode: String, Sendable, Equatable, CaseIterable {
+    case none, optional, required, implicit
+}
+
+public struct TLSSettings: Sendable, Equatable {
+    /// PEM files, relative to the data folder unless absolute: the chain (leaf first) and its key.
+    public var certificate = "tls/server-chain.pem"
+    public var key = "tls/server-key.pem"
+    public var modes: [ListenerName: TLSMode] = [
+        .smtp: .optional, .submission: .required, .submissions: .implicit, .pop3: .optional, .pop3s: .implicit,
+    ]
+
+    public init() {}
+
+    public func mode(for listener: ListenerName) -> TLSMode { modes[listener] ?? .none }
 }
 
 public struct ServerSettings: Sendable, Equatable {

@@ -6,6 +6,7 @@ import Darwin
 import AccountDirectory
 import MaildirStore
 import TsubameConfig
+import TsubamePKI
 
 /// The data folder: tsubame.toml, directory.sqlite, mail/ and queue/.
 public struct DataFolder: Sendable {
@@ -52,19 +53,34 @@ public struct DataFolder: Sendable {
         for sub in [mailPath, "\(path)/queue"] where mkdir(sub, 0o700) < 0 && errno != EEXIST {
             throw InitError.cannotCreate(sub, errnoText())
         }
+        _ = try ensureDefaultCertificate(config)
         // The config is written last: its presence marks a complete data folder.
         try writeFile(configPath, ConfigTemplate.render(config), mode: 0o600)
     }
 
     public static func standardListeners() -> [ListenerName: ListenAddress] {
         [.smtp: ListenAddress(host: "0.0.0.0", port: ListenerName.smtp.standardPort),
-         .pop3: ListenAddress(host: "0.0.0.0", port: ListenerName.pop3.standardPort)]
+         .pop3: ListenAddress(host: "0.0.0.0", port: ListenerName.pop3.standardPort),
+         .pop3s: ListenAddress(host: "0.0.0.0", port: ListenerName.pop3s.standardPort)]
+    }
+
+    public var tlsPaths: TLSPaths { TLSPaths(dataDirectory: path) }
+
+    /// When the config uses the default certificate files and they are missing, creates the
+    /// private CA (if missing) and a server certificate for the hostname, localhost, 127.0.0.1
+    /// and ::1. Returns the CA certificate's path when it created something.
+    public func ensureDefaultCertificate(_ config: TsubameConfiguration) throws -> String? {
+        let defaults = TLSSettings()
+        guard config.tls.certificate == defaults.certificate, config.tls.key == defaults.key else { return nil }
+        let paths = tlsPaths
+        return try ServerCertificateSetup.ensure(paths: paths, hostname: config.hostname) ? paths.caCertificate : nil
     }
 
     /// A first run as a normal user: unprivileged ports, loopback only until the admin opens it.
     public static func firstRunListeners() -> [ListenerName: ListenAddress] {
         [.smtp: ListenAddress(host: "127.0.0.1", port: ListenerName.smtp.unprivilegedPort),
-         .pop3: ListenAddress(host: "127.0.0.1", port: ListenerName.pop3.unprivilegedPort)]
+         .pop3: ListenAddress(host: "127.0.0.1", port: ListenerName.pop3.unprivilegedPort),
+         .pop3s: ListenAddress(host: "127.0.0.1", port: ListenerName.pop3s.unprivilegedPort)]
     }
 
     private func writeFile(_ path: String, _ text: String, mode: mode_t) throws {

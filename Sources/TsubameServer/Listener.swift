@@ -12,7 +12,10 @@ struct BoundListener {
 
 enum Listener {
     /// Binds `address`; every accepted connection gets the handler `makeHandler` creates.
+    /// With `implicitTLS`, TLS starts with the connection (RFC 8314), on the context current
+    /// at accept time.
     static func bind(_ name: ListenerName, at address: ListenAddress, group: any EventLoopGroup,
+                     implicitTLS: TLSContextProvider?,
                      makeHandler: @escaping @Sendable () -> any ChannelHandler) async throws -> BoundListener {
         let quiescing = ServerQuiescingHelper(group: group)
         let bootstrap = ServerBootstrap(group: group)
@@ -28,6 +31,10 @@ enum Listener {
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 65536))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let implicitTLS {
+                        guard let tlsContext = implicitTLS.context else { throw TLSLoadError("no certificate loaded") }
+                        try channel.pipeline.syncOperations.addServerTLS(tlsContext)
+                    }
                     try channel.pipeline.syncOperations.addHandler(makeHandler())
                 }
             }

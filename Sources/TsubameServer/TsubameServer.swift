@@ -10,6 +10,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import TsubamePKI
 import TsubameConfig
 import UnixSignals
 
@@ -35,21 +36,29 @@ public enum TsubameServer {
         directoryThreads.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let configBox = NIOLockedValueBox(configuration)
+        let tls = TLSContextProvider(dataDirectory: dataFolder.path)
+        if configuration.usesTLS {
+            if let created = try dataFolder.ensureDefaultCertificate(configuration) {
+                logger.notice("created a private CA and a server certificate; install \(created) in mail clients")
+            }
+            try tls.load(configuration.tls)
+        }
         let smtpContext = SMTPServerContext(
             configuration: configBox,
             store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
             resolver: RecipientResolver(directory: directory, threadPool: directoryThreads),
             limiter: ConnectionLimiter(),
+            tls: tls,
             logger: Logger(label: "smtp"))
 
         let pop3Context = POP3ServerContext(
             configuration: configBox, directory: directory, mailRoot: dataFolder.mailPath,
-            authenticationThreads: directoryThreads, storageThreads: storageThreads, logger: Logger(label: "pop3"))
+            authenticationThreads: directoryThreads, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
 
         let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
                                          pop3: pop3Context, logger: logger)
         let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox,
-                                      throttle: pop3Context.throttle, logger: logger)
+                                      throttle: pop3Context.throttle, tls: tls, logger: logger)
         let serviceGroup = ServiceGroup(configuration: .init(
             services: [
                 .init(service: listeners),
@@ -77,6 +86,13 @@ public enum ServerStartError: Error, CustomStringConvertible {
     }
 }
 
+extension TsubameConfiguration {
+    /// Some configured listener offers or needs TLS.
+    var usesTLS: Bool {
+        listeners.keys.contains { tls.mode(for: $0) != .none }
+    }
+}
+
 extension Result where Failure == any Error {
     init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }
@@ -100,7 +116,9 @@ struct ListenersService: Service {
                 logger.warning("listener \(name.rawValue) is configured but not built yet; ignored")
                 continue
             }
-            let listener = try await Listener.bind(name, at: address, group: group, makeHandler: handlerFactory(for: name))
+            let implicit = configuration.tls.mode(for: name) == .implicit ? smtp.tls : nil
+            let listener = try await Listener.bind(name, at: address, group: group, implicitTLS: implicit,
+                                                   makeHandler: handlerFactory(for: name))
             bound.append(listener)
             let local = listener.channel.localAddress
             logger.info("listening \(name.rawValue) \(local.map(Self.format) ?? "\(address)")")
@@ -131,11 +149,12 @@ struct ListenersService: Service {
     }
 
     private func handlerFactory(for name: ListenerName) -> @Sendable () -> any ChannelHandler {
+        let mode = configuration.tls.mode(for: name)
         switch name {
         case .pop3, .pop3s:
-            return { [pop3] in POP3ServerHandler(server: pop3) }
+            return { [pop3] in POP3ServerHandler(server: pop3, tlsMode: mode) }
         case .smtp, .submission, .submissions:
-            return { [smtp] in SMTPServerHandler(server: smtp) }
+            return { [smtp] in SMTPServerHandler(server: smtp, tlsMode: mode) }
         }
     }
 
@@ -154,6 +173,7 @@ struct ConfigReloader: Service {
     let overrides: [ListenerName: ListenAddress]
     let box: NIOLockedValueBox<TsubameConfiguration>
     let throttle: SharedLoginThrottle
+    let tls: TLSContextProvider
     let logger: Logger
 
     func run() async throws {
@@ -173,6 +193,15 @@ struct ConfigReloader: Service {
                     logger.notice("listener addresses changed in the config; they apply after a restart")
                 }
                 throttle.update(settings: fresh.auth)
+                if fresh.usesTLS {
+                    // Open connections keep their session; new ones get the new certificate.
+                    do {
+                        try tls.load(fresh.tls)
+                        logger.notice("TLS certificate reloaded")
+                    } catch {
+                        logger.error("TLS certificate reload refused, keeping the running one: \(error)")
+                    }
+                }
                 TsubameLogHandler.level.withLockedValue { $0 = Logger.Level(rawValue: fresh.log.level) ?? .info }
                 logger.notice("configuration reloaded from \(dataFolder.configPath)")
             case .failure(let issues):

@@ -16,10 +16,12 @@ final class POP3ServerContext: Sendable {
     let limiter = ConnectionLimiter()
     let throttle: SharedLoginThrottle
     let openChannels = ChannelRegistry()
+    let tls: TLSContextProvider
     let logger: Logger
 
     init(configuration: NIOLockedValueBox<TsubameConfiguration>, directory: any AccountDirectory, mailRoot: String,
-         authenticationThreads: NIOThreadPool, storageThreads: NIOThreadPool, logger: Logger) {
+         authenticationThreads: NIOThreadPool, storageThreads: NIOThreadPool, tls: TLSContextProvider, logger: Logger) {
+        self.tls = tls
         self.configuration = configuration
         self.directory = directory
         self.mailRoot = mailRoot

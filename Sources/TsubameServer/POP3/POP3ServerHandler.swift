@@ -28,10 +28,13 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var quiesceRequested = false
     private var mailbox: MailboxAddress?
     private var lock: MaildropLock?
+    private let tlsMode: TLSMode
+    private var tlsInfo = TLSSessionInfo()
     private var logger: Logger
 
-    init(server: POP3ServerContext) {
+    init(server: POP3ServerContext, tlsMode: TLSMode) {
         self.server = server
+        self.tlsMode = tlsMode
         self.config = server.snapshot()
         self.connection = ConnectionCore(limiter: server.limiter, registry: server.openChannels)
         self.session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
@@ -61,8 +64,12 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .never: plaintextAllowed = false
         case .loopback: plaintextAllowed = context.remoteAddress.map(Self.isLoopback) ?? false
         }
-        session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
-                                                                      plaintextAllowed: plaintextAllowed))
+        session = POP3Session(configuration: POP3SessionConfiguration(
+            maximumErrors: config.pop3.maxErrors,
+            // "required": no passwords before STLS, loopback included.
+            plaintextAllowed: plaintextAllowed && tlsMode != .required,
+            stlsAvailable: server.tls.context != nil && (tlsMode == .optional || tlsMode == .required),
+            tlsActive: tlsMode == .implicit))
         if let refusal {
             logger.notice("connection refused: \(refusal == .total ? "too many connections" : "too many connections from this address")")
             output.writePOP3Response(.tooManyConnections)
@@ -103,6 +110,9 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if tlsInfo.observe(event, context: context) {
+            logger.info("TLS established", metadata: ["tls": "\(tlsInfo.summary ?? "")"])
+        }
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         // Shutdown: a message being sent finishes; nothing is deleted without QUIT.
         quiesceRequested = true
@@ -152,6 +162,8 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             output.writePOP3Response(response)
             var lines = session.listingLines(kind).makeIterator()
             sendListing(&lines, context: context)
+        case .startTLS(let response):
+            startTLS(response, context: context)
         case .continueSASL:
             output.writeStaticString("+ \r\n")
         case .verifyCredentials(let user, let password):
@@ -167,6 +179,29 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             output.writePOP3Response(response)
             connection.close(context: context)
         }
+    }
+
+    /// RFC 2595 §4: +OK in plaintext, then TLS before anything more is read; the session stays
+    /// in AUTHORIZATION. Bytes pipelined behind STLS are never executed: the connection closes.
+    private func startTLS(_ response: POP3Response, context: ChannelHandlerContext) {
+        guard input.readableBytes == 0 else {
+            logger.notice("data pipelined after STLS (command injection); disconnecting")
+            input.clear()
+            connection.close(context: context)
+            return
+        }
+        guard let tlsContext = server.tls.context else { preconditionFailure("STLS offered without TLS") }
+        output.writePOP3Response(response)
+        connection.flush(context: context)
+        do {
+            try context.pipeline.syncOperations.addServerTLS(tlsContext)
+        } catch {
+            logger.error("cannot start TLS: \(error)")
+            connection.close(context: context)
+            return
+        }
+        session = session.afterTLSHandshake()
+        framer = CommandLineFramer(maximumLineLength: 255)
     }
 
     // MARK: Authentication

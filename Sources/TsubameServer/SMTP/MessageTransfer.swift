@@ -23,7 +23,7 @@ final class MessageTransfer {
     private var spillFailure: (any Error)?
 
     init(envelope: SMTPEnvelope<ResolvedRecipient>, greeting: SMTPSession<ResolvedRecipient>.Greeting,
-         protocolName: String, clientAddress: String, config: TsubameConfiguration, store: MaildirStore,
+         protocolName: String, clientAddress: String, tls: String?, config: TsubameConfiguration, store: MaildirStore,
          framing: MessageContentDecoder.Framing, allocator: ByteBufferAllocator) {
         self.envelope = envelope
         self.clientAddress = clientAddress
@@ -37,7 +37,7 @@ final class MessageTransfer {
             reversePath: envelope.reversePath, clientName: greeting.name, clientAddress: clientAddress,
             serverName: config.hostname, protocolName: protocolName, id: name.id,
             singleRecipient: envelope.recipients.count == 1 ? envelope.recipients[0].address : nil,
-            date: RFC5322Date.format(secondsSince1970: Int(time(nil))))
+            date: RFC5322Date.format(secondsSince1970: Int(time(nil))), tls: tls)
         self.message = store.beginMessage(name: name, traceHeaders: trace.rendered, plan: Self.plan(for: envelope))
     }
 

@@ -12,14 +12,16 @@ final class SMTPServerContext: Sendable {
     let resolver: RecipientResolver
     let limiter: ConnectionLimiter
     let logger: Logger
+    let tls: TLSContextProvider
     let openChannels = ChannelRegistry()
 
     init(configuration: NIOLockedValueBox<TsubameConfiguration>, store: MaildirStore,
-         resolver: RecipientResolver, limiter: ConnectionLimiter, logger: Logger) {
+         resolver: RecipientResolver, limiter: ConnectionLimiter, tls: TLSContextProvider, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.resolver = resolver
         self.limiter = limiter
+        self.tls = tls
         self.logger = logger
     }
 
@@ -28,9 +30,11 @@ final class SMTPServerContext: Sendable {
 }
 
 extension SMTPSessionConfiguration {
-    init(_ config: TsubameConfiguration) {
+    init(_ config: TsubameConfiguration, tlsMode: TLSMode, tlsLoaded: Bool) {
         self.init(hostname: config.hostname, maximumMessageSize: config.smtp.maxMessageSize,
-                  maximumRecipients: config.smtp.maxRecipients, maximumErrors: config.smtp.maxErrors)
+                  maximumRecipients: config.smtp.maxRecipients, maximumErrors: config.smtp.maxErrors,
+                  startTLSAvailable: tlsLoaded && (tlsMode == .optional || tlsMode == .required),
+                  tlsRequired: tlsMode == .required, tlsActive: tlsMode == .implicit)
     }
 }
 

@@ -34,13 +34,15 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var input = ByteBuffer()
     private var transfer: MessageTransfer?
     private var quiesceRequested = false
+    private var tlsInfo = TLSSessionInfo()
     private var logger: Logger
 
-    init(server: SMTPServerContext) {
+    init(server: SMTPServerContext, tlsMode: TLSMode) {
         self.server = server
         self.config = server.snapshot()
         self.connection = ConnectionCore(limiter: server.limiter, registry: server.openChannels)
-        self.session = SMTPSession(configuration: SMTPSessionConfiguration(config))
+        self.session = SMTPSession(configuration: SMTPSessionConfiguration(
+            config, tlsMode: tlsMode, tlsLoaded: server.tls.context != nil))
         self.logger = server.logger
         connection.resume = { [unowned self] context in self.processInput(context: context) }
     }
@@ -96,6 +98,9 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if tlsInfo.observe(event, context: context) {
+            logger.info("TLS established", metadata: ["tls": "\(tlsInfo.summary ?? "")"])
+        }
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         // Graceful shutdown: idle sessions get 421 now; a message in transfer finishes first.
         quiesceRequested = true
@@ -178,6 +183,8 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             mode = .chunk(remaining: size, last: last, accepted: accepted)
         case .store(let envelope):
             commit(envelope, context: context)
+        case .startTLS(let reply):
+            startTLS(reply, context: context)
         case .discardContent(let reply):
             if let transfer {
                 logger.notice("message rejected", metadata: transfer.logMetadata(result: reply.description))
@@ -204,13 +211,37 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// RFC 3207 §4.2: the 220 goes out in plaintext, then TLS starts before anything more is
+    /// read, and the session starts over. Bytes already sent behind STARTTLS would be executed
+    /// inside the TLS session if kept (CVE-2011-0411): the connection is closed instead.
+    private func startTLS(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        guard input.readableBytes == 0 else {
+            logger.notice("data pipelined after STARTTLS (command injection); disconnecting")
+            input.clear()
+            connection.close(context: context)
+            return
+        }
+        guard let tlsContext = server.tls.context else { preconditionFailure("STARTTLS offered without TLS") }
+        send(reply)
+        connection.flush(context: context)
+        do {
+            try context.pipeline.syncOperations.addServerTLS(tlsContext)
+        } catch {
+            logger.error("cannot start TLS: \(error)")
+            connection.close(context: context)
+            return
+        }
+        session = session.afterTLSHandshake()
+        framer = CommandLineFramer()
+    }
+
     private func beginTransfer(framing: MessageContentDecoder.Framing, context: ChannelHandlerContext) {
         guard let envelope = session.envelope, let greeting = session.greeting else {
             preconditionFailure("content without an envelope")
         }
         transfer = MessageTransfer(
             envelope: envelope, greeting: greeting, protocolName: session.protocolName,
-            clientAddress: connection.clientAddress, config: config, store: server.store, framing: framing,
+            clientAddress: connection.clientAddress, tls: tlsInfo.summary, config: config, store: server.store, framing: framing,
             allocator: context.channel.allocator)
     }
 
