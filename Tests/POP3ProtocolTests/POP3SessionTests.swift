@@ -155,3 +155,32 @@ extension MaildropMessage {
         self.isDeleted = isDeleted
     }
 }
+
+@Suite("STLS in the POP3 session")
+struct STLSSessionTests {
+    @Test func stlsThenPasswordsAllowed() {
+        var session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: 5, plaintextAllowed: false,
+                                                                          stlsAvailable: true))
+        guard case .replyLines(_, let before) = session.receive(.capa) else { Issue.record("no CAPA"); return }
+        #expect(before.contains("STLS"))
+        #expect(!before.contains("USER"))
+        #expect(session.receive(.user("a@x")) == .reply(.plaintextDisallowed))
+        #expect(session.receive(.stls) == .startTLS(.ok("Begin TLS negotiation")))
+        var secured = session.afterTLSHandshake()
+        guard case .replyLines(_, let after) = secured.receive(.capa) else { Issue.record("no CAPA"); return }
+        #expect(!after.contains("STLS"))
+        #expect(after.contains("USER"))
+        #expect(secured.receive(.stls) == .reply(.error("TLS is already active")))
+        #expect(secured.receive(.user("a@x")) == .reply(.ok("Send your password")))
+    }
+
+    @Test func stlsNotAfterLogin() {
+        var session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: 5, plaintextAllowed: true,
+                                                                          stlsAvailable: true))
+        _ = session.receive(.user("a@x"))
+        _ = session.receive(.pass("pw"))
+        _ = session.credentialsVerified("a@x")
+        _ = session.maildropOpened(.success([]))
+        #expect(session.receive(.stls) == .reply(.wrongState))
+    }
+}

@@ -1,5 +1,6 @@
 import Testing
 @testable import SMTPProtocol
+import ProtocolSupport
 
 @Suite("SMTP session state machine")
 struct SessionTests {
@@ -213,5 +214,69 @@ struct SessionTests {
         #expect(trace.rendered == "Return-Path: <>\nReceived: from client__evil_ ([192.0.2.1])\n\tby mx.test (Tsubame) with ESMTP id ID1\n\tfor <a@b>; Sun, 29 Nov 2026 19:20:49 +0000\n")
         trace.singleRecipient = nil
         #expect(trace.rendered.hasSuffix("id ID1;\n\tSun, 29 Nov 2026 19:20:49 +0000\n"))
+    }
+}
+
+@Suite("STARTTLS in the SMTP session")
+struct StartTLSSessionTests {
+    func session(available: Bool = true, required: Bool = false, active: Bool = false) -> SMTPSession<String> {
+        SMTPSession(configuration: SMTPSessionConfiguration(
+            hostname: "mx.test", maximumMessageSize: 1000, maximumRecipients: 5, maximumErrors: 10,
+            startTLSAvailable: available, tlsRequired: required, tlsActive: active))
+    }
+
+    func send(_ session: inout SMTPSession<String>, _ line: String) -> SMTPSession<String>.Action {
+        session.receive(SMTPCommandParser.parse(Array(line.utf8)))
+    }
+
+    @Test func advertisesAndStartsTLS() {
+        var session = session()
+        guard case .reply(let ehlo) = send(&session, "EHLO c") else { Issue.record("no EHLO reply"); return }
+        #expect(ehlo.lines.contains("STARTTLS"))
+        #expect(send(&session, "STARTTLS") == .startTLS(SMTPReply(220, "2.0.0", "Ready to start TLS")))
+        var secured = session.afterTLSHandshake()
+        #expect(secured.greeting == nil)
+        #expect(send(&secured, "MAIL FROM:<a@b>") == .reply(.badSequence("send EHLO or HELO first")))
+        guard case .reply(let again) = send(&secured, "EHLO c") else { Issue.record("no EHLO reply"); return }
+        #expect(!again.lines.contains("STARTTLS"))
+        #expect(send(&secured, "STARTTLS") == .reply(.badSequence("TLS is already active")))
+        _ = send(&secured, "MAIL FROM:<a@b>")
+        #expect(secured.protocolName == "ESMTPS")
+    }
+
+    @Test func requiredTLSRefusesTransactionsFirst() {
+        var session = session(required: true)
+        _ = send(&session, "EHLO c")
+        #expect(send(&session, "NOOP") == .reply(.noopOK))
+        #expect(send(&session, "MAIL FROM:<a@b>") == .reply(.tlsRequired))
+        #expect(send(&session, "VRFY x") == .reply(.tlsRequired))
+    }
+
+    @Test func notOfferedWithoutCertificate() {
+        var session = session(available: false)
+        guard case .reply(let ehlo) = send(&session, "EHLO c") else { Issue.record("no EHLO reply"); return }
+        #expect(!ehlo.lines.contains("STARTTLS"))
+        #expect(send(&session, "STARTTLS") == .reply(SMTPReply(502, "5.5.1", "STARTTLS not available")))
+    }
+
+    @Test func traceHeaderNamesTheTLSSession() {
+        let trace = TraceHeaders(reversePath: .null, clientName: "c", clientAddress: "192.0.2.1", serverName: "mx",
+                                 protocolName: "ESMTPS", id: "ID", singleRecipient: nil, date: "D",
+                                 tls: "TLSv1.3 with cipher TLS_AES_128_GCM_SHA256")
+        #expect(trace.rendered == "Return-Path: <>\nReceived: from c ([192.0.2.1])\n\t(using TLSv1.3 with cipher TLS_AES_128_GCM_SHA256)\n\tby mx (Tsubame) with ESMTPS id ID;\n\tD\n")
+    }
+}
+
+@Suite("TLS ServerHello")
+struct TLSServerHelloTests {
+    @Test func readsTheCipherSuite() {
+        var hello: [UInt8] = [22, 3, 3, 0, 80, 2, 0, 0, 76, 3, 3]
+        hello += [UInt8](repeating: 7, count: 32)        // random
+        hello += [4, 1, 2, 3, 4]                          // session id of 4 octets
+        hello += [0x13, 0x01, 0]                          // cipher suite, compression
+        #expect(TLSServerHello.cipherSuite(in: hello) == 0x1301)
+        #expect(TLSServerHello.name(ofCipherSuite: 0x1301) == "TLS_AES_128_GCM_SHA256")
+        #expect(TLSServerHello.cipherSuite(in: Array(hello.prefix(40))) == nil)
+        #expect(TLSServerHello.cipherSuite(in: [23] + hello.dropFirst()) == nil)
     }
 }
