@@ -29,7 +29,9 @@ struct ServeCommand: AsyncParsableCommand {
             try folder.initialise(hostname: "localhost", domain: "localhost", listeners: DataFolder.firstRunListeners())
             printNow("""
             First run: created the data folder \(folder.path)
-              config     \(folder.configPath)   (hostname and domain "localhost"; smtp on 127.0.0.1:2525, pop3 on 127.0.0.1:2110)
+              config     \(folder.configPath)   (hostname and domain "localhost"; smtp on 127.0.0.1:2525,
+                         pop3 on 127.0.0.1:2110, pop3s on 127.0.0.1:2995)
+              CA         \(folder.tlsPaths.caCertificate)   (install it in mail clients to trust this server)
               directory  \(folder.directoryPath)
               mail       \(folder.mailPath)/DOMAIN/USER/{tmp,new,cur}
             Add a user:  tsubame user add you@localhost --data \(folder.path)

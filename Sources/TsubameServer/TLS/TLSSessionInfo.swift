@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOSSL
 import NIOTLS
@@ -21,6 +24,7 @@ struct TLSSessionInfo {
         }
         guard case .handshakeCompleted = event as? TLSUserEvent else { return false }
         let handler = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+        acknowledgeImmediately(context.channel)
         switch handler?.tlsVersion {
         case .tlsv13?: version = "TLSv1.3"
         case .tlsv12?: version = "TLSv1.2"
@@ -29,4 +33,14 @@ struct TLSSessionInfo {
         }
         return true
     }
+}
+
+/// After a TLS 1.3 handshake the server sends nothing until the client speaks, so the client's
+/// Finished waits for the kernel's delayed ACK, and a client using Nagle's algorithm holds its
+/// next command back for ~40 ms. TCP_QUICKACK sends that ACK at once.
+private func acknowledgeImmediately(_ channel: any Channel) {
+    #if os(Linux)
+    let quickAck = ChannelOptions.Types.SocketOption(level: .tcp, name: NIOBSDSocket.Option(rawValue: CInt(TCP_QUICKACK)))
+    _ = try? channel.syncOptions?.setOption(quickAck, value: 1)
+    #endif
 }
