@@ -283,6 +283,8 @@ LISTEN_RE = re.compile(r"listening\s+smtp\s+(?:on\s+)?(?:\S*?):(\d+)")
 # `listening <listener> 127.0.0.1:<port>` for any listener (smtp, pop3, ...)
 LISTEN_ANY_RE = re.compile(r"listening\s+([a-z0-9]+)\s+(?:on\s+)?(?:\S*?):(\d+)")
 GREETINGS = {"smtp": b"220", "submission": b"220", "pop3": b"+OK"}
+# listeners that speak TLS from the first byte: readiness is a TCP connect, no greeting to read
+IMPLICIT_TLS = {"pop3s", "submissions"}
 
 
 class Tsubame:
@@ -290,13 +292,16 @@ class Tsubame:
 
     `protocols` names the listeners to start (`--listen NAME=127.0.0.1:0` each); `ports` maps
     them to the ports Tsubame reports, `port` is the SMTP one.  `limits` go to [smtp];
-    `sections` sets keys in other tsubame.toml sections, e.g. {"pop3": {"max_connections": 2000}}."""
+    `sections` sets keys in other tsubame.toml sections, e.g. {"pop3": {"max_connections": 2000}};
+    `hostname` is `tsubame init --hostname` (default: the domain)."""
 
     def __init__(self, workdir: Path, binary: Path, users: int, domain: str = "bench.local",
                  limits: dict[str, object] | None = None, nofile: int = 4096,
                  protocols: tuple[str, ...] = ("smtp",),
-                 sections: dict[str, dict[str, object]] | None = None):
+                 sections: dict[str, dict[str, object]] | None = None,
+                 hostname: str | None = None):
         self.workdir, self.bin, self.users, self.domain = workdir, binary, users, domain
+        self.hostname = hostname or domain
         self.data = workdir / "tsubame-data"
         self.limits = limits if limits is not None else {"max_connections": 2000,
                                                          "max_connections_per_ip": 2000}
@@ -334,7 +339,7 @@ class Tsubame:
 
     def setup(self) -> None:
         t = time.monotonic()
-        self._run(["init", "--data", str(self.data), "--hostname", self.domain, "--domain", self.domain])
+        self._run(["init", "--data", str(self.data), "--hostname", self.hostname, "--domain", self.domain])
         for i in range(1, self.users + 1):
             self._run(["user", "add", self.address(i), "--data", str(self.data), "--password-stdin"],
                       stdin=f"{self.password(i)}\n")
@@ -390,7 +395,7 @@ class Tsubame:
                 raise RuntimeError("tsubame serve did not report `listening "
                                    + "|".join(self.protocols) + " 127.0.0.1:PORT`:\n" + self.log_tail())
         for proto, port in self.ports.items():
-            wait_for_port(port, greeting=GREETINGS.get(proto, b"220"))
+            wait_for_port(port, banner=proto not in IMPLICIT_TLS, greeting=GREETINGS.get(proto, b"220"))
         return self.ports[self.protocols[0]]
 
     def log_tail(self, n: int = 30) -> str:
