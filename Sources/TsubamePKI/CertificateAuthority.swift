@@ -105,6 +105,19 @@ public struct CertificateAuthority: Sendable {
         for identity: ServerIdentity, keyType: KeyType = .default, days: Int = CertificateValidity.defaultServerDays,
         now: Date = Date()
     ) throws -> ServerCertificate {
+        let window = try serverWindow(days: days, now: now)
+        let serverKey = try SigningKey.generate(keyType)
+        let leaf = try CertificateProfile.sign(
+            publicKey: serverKey.publicKey, subject: try CertificateProfile.name(commonName: identity.commonName),
+            issuer: certificate.subject, window: window,
+            extensions: try CertificateProfile.serverExtensions(
+                identity: identity, publicKey: serverKey.publicKey, isRSA: keyType.isRSA, authorityKeyIdentifier: keyIdentifier),
+            issuerKey: key)
+        return ServerCertificate(certificate: leaf, key: serverKey, chain: [leaf, certificate])
+    }
+
+    /// The validity of a new server certificate: at most 397 days, and within the CA's life.
+    func serverWindow(days: Int, now: Date) throws -> (notBefore: Date, notAfter: Date) {
         try CertificateValidity.checkServerDays(days)
         let window = CertificateValidity.window(days: days, now: now)
         guard certificate.notValidAfter > now else {
@@ -115,14 +128,7 @@ public struct CertificateAuthority: Sendable {
             throw PKIError.invalidRequest(
                 "the private CA \"\(name)\" expires on \(Self.day(certificate.notValidAfter)), before a \(days)-day certificate would (\(Self.day(window.notAfter))); ask for at most \(daysLeft(now: now)) days, or create a new CA with `tsubame ca init --force`")
         }
-        let serverKey = try SigningKey.generate(keyType)
-        let leaf = try CertificateProfile.sign(
-            publicKey: serverKey.publicKey, subject: try CertificateProfile.name(commonName: identity.commonName),
-            issuer: certificate.subject, window: window,
-            extensions: try CertificateProfile.serverExtensions(
-                identity: identity, publicKey: serverKey.publicKey, isRSA: keyType.isRSA, authorityKeyIdentifier: keyIdentifier),
-            issuerKey: key)
-        return ServerCertificate(certificate: leaf, key: serverKey, chain: [leaf, certificate])
+        return window
     }
 
     /// Whole days from `now` until the CA expires, as a server certificate would count them.

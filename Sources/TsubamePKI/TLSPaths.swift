@@ -11,6 +11,9 @@ public struct TLSPaths: Sendable, Equatable {
     public var serverKey: String
     /// The leaf followed by the CA (just the leaf for a self-signed certificate): what the server sends.
     public var serverChain: String
+    /// A certificate signing request for a public CA (`tsubame cert csr`), and its key (mode 0600).
+    public var request: String
+    public var requestKey: String
 
     public init(dataDirectory: String) {
         let base = dataDirectory.count > 1 && dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory
@@ -20,5 +23,7 @@ public struct TLSPaths: Sendable, Equatable {
         serverCertificate = "\(directory)/server.pem"
         serverKey = "\(directory)/server-key.pem"
         serverChain = "\(directory)/server-chain.pem"
+        request = "\(directory)/request.pem"
+        requestKey = "\(directory)/request-key.pem"
     }
 }

@@ -34,6 +34,12 @@ extension DataOption {
         return TLSPaths(dataDirectory: folder.path)
     }
 
+    /// `hostname = "..."` from DIR/tsubame.toml by a line scan (works even when the rest of the
+    /// configuration does not load), or nil.
+    func configuredHostname() -> String? {
+        ConfigScan.hostname(dataDirectory: folder.path)
+    }
+
     /// The hostname from tsubame.toml, or the data folder's name when the config cannot be read.
     func hostnameForNames() -> String {
         if case .success(let config) = ConfigLoader.load(path: folder.configPath) { return config.hostname }
@@ -47,7 +53,7 @@ extension DataOption {
 struct CACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca", abstract: "Manage the private certificate authority that signs the server certificate.",
-        subcommands: [Init.self])
+        subcommands: [Init.self, Sign.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -91,12 +97,53 @@ struct CACommand: ParsableCommand {
             print("Next: tsubame cert issue \(options.hostnameForNames()) --data \(options.folder.path)")
         }
     }
+
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a certificate signing request (PEM) with the private CA, for the names it requests.")
+        @Argument(help: "The request (PEM, -----BEGIN CERTIFICATE REQUEST-----).") var request: String
+        @Option(help: "How many days the certificate is valid (at most \(CertificateValidity.maximumServerDays)).")
+        var days: Int = CertificateValidity.defaultServerDays
+        @Option(help: "Where to write the certificate and the CA (default: REQUEST's name with .crt.pem, next to it; - for standard output).")
+        var out: String?
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let paths = try options.tlsPaths()
+            let authority = try CertificateAuthority.load(paths: paths)
+            let signing = try SigningRequest(pemEncoded: try PEMFiles.readText(request), what: request)
+            let chain = try authority.sign(signing, days: days)
+            let target = out ?? Self.defaultOutput(for: request)
+            let entry = try PEMFiles.certificateEntry(chain, path: target)
+            if target == "-" {
+                print(entry.text, terminator: "")
+                return
+            }
+            try PEMFiles.writeAtomically([entry])
+            let summary = try CertificateSummary(chain[0])
+            print("""
+            Signed a certificate for \(summary.names.joined(separator: ", ")) (\(summary.keyDescription), valid until \(summary.validUntil), serial \(summary.serialNumber)):
+              \(target)  (the certificate, then the CA "\(authority.name)")
+            Give it to the requester; their clients trust it once \(paths.caCertificate) is installed.
+            """)
+        }
+
+        /// "req.pem" -> "req.crt.pem", "req.csr" -> "req.crt.pem", next to the request.
+        static func defaultOutput(for request: String) -> String {
+            var base = request
+            for suffix in [".pem", ".csr", ".req"] where base.hasSuffix(suffix) {
+                base.removeLast(suffix.count)
+                break
+            }
+            return base + ".crt.pem"
+        }
+    }
 }
 
 struct CertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cert", abstract: "Create the server certificate (DIR/tls/server-chain.pem and server-key.pem).",
-        subcommands: [Issue.self, SelfSigned.self])
+        subcommands: [Issue.self, SelfSigned.self, Show.self, CSR.self, Install.self])
 
     /// HOST... [--ip ADDR]... [--key TYPE] [--days N], shared by both commands.
     struct Request: ParsableArguments {
@@ -165,6 +212,93 @@ struct CertCommand: ParsableCommand {
             Note: nobody vouches for a self-signed certificate ("オレオレ証明書"), so mail clients will warn
             until each user accepts it by hand (compare the fingerprint). To avoid the warnings use the private
             CA instead: `tsubame ca init` once, users install ca.pem, then `tsubame cert issue`.
+            Send SIGHUP to the running `tsubame serve` (or restart it) to use it; open connections keep theirs.
+            """)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a certificate file (PEM, leaf first) and check it: chain, host name, dates, strength.",
+            discussion: "Exits with status 1 when the certificate is unusable (expired, not yet valid, weak, not verifying, or not for the host).")
+        @Argument(help: "A PEM certificate or chain (default: DIR/tls/server-chain.pem).") var file: String?
+        @Option(help: "The trusted CA certificate(s) to verify against (default: DIR/tls/ca.pem when it exists).") var ca: String?
+        @Option(help: "The host name to check (default: hostname in DIR/tsubame.toml).") var host: String?
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let paths = TLSPaths(dataDirectory: options.folder.path)
+            let path = file ?? paths.serverChain
+            var trusted: String? = ca
+            if trusted == nil && PEMFiles.exists(paths.caCertificate) { trusted = paths.caCertificate }
+            let report: CertificateReport
+            do {
+                report = try CertificateReport.inspect(file: path, trustedFile: trusted, host: host ?? options.configuredHostname())
+            } catch let error as PKIError where error.kind == .weakKey || error.kind == .weakSignature {
+                print("Unusable: \(error.description)")
+                throw ExitCode(1)
+            }
+            print("File:         \(path)")
+            for line in report.lines { print(line) }
+            if !report.isUsable { throw ExitCode(1) }
+        }
+    }
+
+    struct CSR: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "csr",
+            abstract: "Make a new key and a certificate signing request (DIR/tls/request.pem) for a public CA.")
+        @Argument(help: "Host names the certificate is for; the first is also its common name.") var hosts: [String] = []
+        @Option(name: .customLong("ip"), help: "An IPv4 or IPv6 address the certificate is for (repeatable).")
+        var ipAddresses: [String] = []
+        @OptionGroup var keyOption: KeyTypeOption
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let paths = try options.tlsPaths()
+            let identity: ServerIdentity
+            do {
+                identity = try ServerIdentity(hosts: hosts, ipAddresses: ipAddresses)
+            } catch let error as PKIError {
+                throw ValidationError(error.description)
+            }
+            let keyType = try keyOption.keyType()
+            let (request, key) = try SigningRequest.make(for: identity, keyType: keyType)
+            try request.save(key: key, to: paths)
+            print("""
+            Made a certificate signing request for \(identity.summary) (key \(keyType.rawValue)):
+              \(paths.request)  (the request: send this to the certificate authority)
+              \(paths.requestKey)  (its key, mode 0600: it stays here, never send it)
+            Send \(paths.request) to your CA (or sign it with another Tsubame: `tsubame ca sign request.pem`).
+            When the CA returns the certificate chain (leaf first), install it with:
+              tsubame cert install CHAIN.pem --data \(options.folder.path)
+            """)
+        }
+    }
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install the certificate chain a CA returned for `tsubame cert csr`, after checking it.")
+        @Argument(help: "The chain (PEM): the server certificate first, then the intermediates.") var chain: String
+        @Option(help: "The private key (default: DIR/tls/request-key.pem).") var key: String?
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let paths = try options.tlsPaths()
+            let keyPath = key ?? paths.requestKey
+            guard let hostname = options.configuredHostname() else {
+                throw ValidationError("cannot read hostname from \(options.folder.configPath); the certificate must be checked against it")
+            }
+            let server = try ChainInstallation.check(chainFile: chain, keyFile: keyPath, paths: paths, hostname: hostname)
+            try server.save(to: paths)
+            let summary = try server.summary()
+            let count: Int = server.chain.count
+            let certificates: String = count == 1 ? "1 certificate" : "\(count) certificates"
+            print("""
+            Installed the certificate for \(summary.names.joined(separator: ", ")) (\(summary.keyDescription), valid until \(summary.validUntil)), issued by "\(summary.issuerCommonName)":
+              \(paths.serverChain)  (\(certificates): what the server sends)
+              \(paths.serverCertificate)
+              \(paths.serverKey)  (mode 0600)
             Send SIGHUP to the running `tsubame serve` (or restart it) to use it; open connections keep theirs.
             """)
         }

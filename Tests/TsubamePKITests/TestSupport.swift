@@ -75,3 +75,28 @@ enum OpenSSL {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+/// Runs `body` on a thread of its own. The PKI's synchronous chain checks (`cert show`,
+/// `cert install`) wait for swift-certificates' async Verifier, and waiting must never block a
+/// thread of Swift's cooperative pool, where tests run (with 2 cores it would deadlock).
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// `expectRefusal` for a body that must run off the cooperative pool (see `onThread`).
+func expectRefusalOffPool(
+    _ kind: PKIError.Kind, containing text: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable () throws -> Void
+) async {
+    do {
+        try await onThread(body)
+        Issue.record("expected a \(kind) refusal containing \"\(text)\", but nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as PKIError {
+        #expect(error.kind == kind, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.description.contains(text), "\(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected a PKIError, got \(error)", sourceLocation: sourceLocation)
+    }
+}
