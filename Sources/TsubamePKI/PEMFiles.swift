@@ -160,13 +160,8 @@ public enum PEMFiles {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Reads the certificates in a PEM file, in order, refusing MD5/SHA-1 signatures and weak keys.
-    public static func readCertificates(_ path: String) throws -> [Certificate] {
-        try parseCertificates(try readText(path), what: path)
-    }
-
-    /// Parses PEM certificates, refusing MD5/SHA-1 signatures and weak keys with the reason.
-    public static func parseCertificates(_ text: String, what: String = "the certificate") throws -> [Certificate] {
+    /// The PEM blocks of `text`; at least one, else the error names the block expected.
+    static func pemDocuments(_ text: String, what: String, expected: String) throws -> [PEMDocument] {
         let documents: [PEMDocument]
         do {
             documents = try PEMDocument.parseMultiple(pemString: text)
@@ -174,8 +169,19 @@ public enum PEMFiles {
             throw PKIError.invalidMaterial("\(what) is not a PEM file")
         }
         guard !documents.isEmpty else {
-            throw PKIError.invalidMaterial("\(what) is not a PEM file: it has no -----BEGIN CERTIFICATE----- block")
+            throw PKIError.invalidMaterial("\(what) is not a PEM file: it has no -----BEGIN \(expected)----- block")
         }
+        return documents
+    }
+
+    /// Reads the certificates in a PEM file, in order, refusing MD5/SHA-1 signatures and weak keys.
+    public static func readCertificates(_ path: String) throws -> [Certificate] {
+        try parseCertificates(try readText(path), what: path)
+    }
+
+    /// Parses PEM certificates, refusing MD5/SHA-1 signatures and weak keys with the reason.
+    public static func parseCertificates(_ text: String, what: String = "the certificate") throws -> [Certificate] {
+        let documents = try pemDocuments(text, what: what, expected: "CERTIFICATE")
         return try documents.enumerated().map { index, document in
             let name = documents.count == 1 ? what : "certificate \(index + 1) in \(what)"
             guard document.discriminator == "CERTIFICATE" else {

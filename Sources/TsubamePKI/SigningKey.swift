@@ -38,15 +38,7 @@ public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringCo
     /// Reads a PEM private key, refusing weak and unsupported ones with the reason.
     /// `what` names the source in error messages (usually the file path).
     public init(pemEncoded text: String, what: String = "the private key") throws {
-        let documents: [PEMDocument]
-        do {
-            documents = try PEMDocument.parseMultiple(pemString: text)
-        } catch {
-            throw PKIError.invalidMaterial("\(what) is not a PEM file")
-        }
-        guard !documents.isEmpty else {
-            throw PKIError.invalidMaterial("\(what) is not a PEM file: it has no -----BEGIN ...----- block")
-        }
+        let documents = try PEMFiles.pemDocuments(text, what: what, expected: "...")
         guard documents.count == 1, let document = documents.first else {
             throw PKIError.invalidMaterial("\(what) must hold exactly one PEM block (found \(documents.count))")
         }
