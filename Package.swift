@@ -88,11 +88,22 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // A TLS client for `tsubame cert show HOST:PORT`: connects (with SMTP STARTTLS or POP3 STLS
+        // when asked), completes a handshake and returns the chain the server sent.
+        .target(
+            name: "TLSProbe",
+            dependencies: [
+                "ProtocolSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The thin command line shell.
         .executableTarget(
             name: "tsubame",
             dependencies: [
-                "TsubameServer", "AccountDirectory", "TsubameConfig", "MaildirStore", "TsubamePKI",
+                "TsubameServer", "AccountDirectory", "TsubameConfig", "MaildirStore", "TsubamePKI", "TLSProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -113,6 +124,10 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
+        ),
+        .testTarget(
+            name: "TLSProbeTests",
+            dependencies: ["TLSProbe", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "TsubameUnitTests",

@@ -128,7 +128,15 @@ enum ConfigSchema {
                  \.tls.certificate, validate: { $0.isEmpty ? "must name a file" : nil }),
         .string("tls", "key", "The private key of that certificate (PEM, mode 0600).", \.tls.key,
                 validate: { $0.isEmpty ? "must name a file" : nil }),
+        .string("tls", "sni_directory",
+                "Extra certificates chosen by SNI: one folder each with chain.pem and key.pem (`tsubame cert issue --sni`).",
+                \.tls.sniDirectory, validate: { $0.isEmpty ? "must name a folder" : nil }),
+        .string("tls", "crl_url",
+                "URL of the private CA's CRL (`tsubame ca crl`) put in issued certificates; empty for none.",
+                \.tls.crlURL, validate: { isCRLURL($0) ? nil : "must be empty or an http:// or https:// URL" }),
         tlsMode(.smtp, "TLS on the smtp listener: \"optional\" offers STARTTLS (RFC 3207); \"required\" demands it; \"none\"."),
+        tlsMode(.submission, "TLS on the submission listener (587): \"required\" demands STARTTLS before anything else (RFC 8314 §3.3)."),
+        tlsMode(.submissions, "TLS on the submissions listener (465): \"implicit\", TLS from the first byte (RFC 8314 §3.3)."),
         tlsMode(.pop3, "TLS on the pop3 listener: \"optional\" offers STLS (RFC 2595); \"required\" demands it; \"none\"."),
         tlsMode(.pop3s, "TLS on the pop3s listener: \"implicit\", TLS from the first byte (RFC 8314)."),
 
@@ -153,6 +161,12 @@ enum ConfigSchema {
             config.tls.modes[listener] = mode
             return nil
         }, render: { "\"\($0.tls.mode(for: listener).rawValue)\"" })
+    }
+
+    static func isCRLURL(_ text: String) -> Bool {
+        if text.isEmpty { return true }
+        guard text.hasPrefix("http://") || text.hasPrefix("https://") else { return false }
+        return text.utf8.count <= 2048 && !text.unicodeScalars.contains { $0.value <= 0x20 || $0.value >= 0x7F }
     }
 
     static func isHostname(_ text: String) -> Bool {

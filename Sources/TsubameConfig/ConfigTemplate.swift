@@ -1,7 +1,7 @@
 /// The commented tsubame.toml that `tsubame init` writes: every key with its value.
 public enum ConfigTemplate {
-    /// `listeners` are written as given; the listeners of features not built yet are written
-    /// commented out, with their ports, so the file documents them.
+    /// `listeners` are written as given; the others are written commented out, with their
+    /// standard ports, so the file documents them.
     public static func render(_ config: TsubameConfiguration) -> String {
         var text = """
         # Tsubame configuration. `tsubame config check` validates this file; SIGHUP reloads it.
@@ -18,8 +18,8 @@ public enum ConfigTemplate {
         for name in ListenerName.allCases {
             if let address = config.listeners[name] {
                 text += "\(name.rawValue) = \"\(address)\"\n"
-            } else if !name.isImplemented {
-                text += "# \(name.rawValue) = \"0.0.0.0:\(name.standardPort)\"   # not built yet\n"
+            } else {
+                text += "# \(name.rawValue) = \"0.0.0.0:\(name.standardPort)\"\n"
             }
         }
         for table in ConfigSchema.tables where table != "listeners" {

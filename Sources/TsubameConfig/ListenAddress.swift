@@ -31,11 +31,10 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-/// The listeners Tsubame knows; the ones after smtp arrive with later features.
+/// The listeners Tsubame knows. submission and submissions run the SMTP server with their TLS
+/// policy; SMTP AUTH (and so relaying for users) arrives with the submission feature.
 public enum ListenerName: String, CaseIterable, Sendable {
     case smtp, submission, submissions, pop3, pop3s
-
-    public var isImplemented: Bool { self == .smtp || self == .pop3 || self == .pop3s }
 
     /// The standard port (RFC 5321, RFC 6409, RFC 8314, RFC 1939).
     public var standardPort: Int {

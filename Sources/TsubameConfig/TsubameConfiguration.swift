@@ -65,6 +65,12 @@ public struct TLSSettings: Sendable, Equatable {
     /// PEM files, relative to the data folder unless absolute: the chain (leaf first) and its key.
     public var certificate = "tls/server-chain.pem"
     public var key = "tls/server-key.pem"
+    /// More certificates, chosen by the name a client asks for (SNI, RFC 6066 §3): one folder per
+    /// certificate holding chain.pem and key.pem; the names come from each certificate's SANs.
+    public var sniDirectory = "tls/sni"
+    /// Where clients can fetch the private CA's CRL (http:// or https://); when set, issued
+    /// certificates carry it in a CRL Distribution Points extension (RFC 5280 §4.2.1.13).
+    public var crlURL = ""
     public var modes: [ListenerName: TLSMode] = [
         .smtp: .optional, .submission: .required, .submissions: .implicit, .pop3: .optional, .pop3s: .implicit,
     ]

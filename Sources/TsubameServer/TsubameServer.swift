@@ -112,10 +112,6 @@ struct ListenersService: Service {
         var bound: [BoundListener] = []
         for name in ListenerName.allCases {
             guard let address = configuration.listeners[name] else { continue }
-            guard name.isImplemented else {
-                logger.warning("listener \(name.rawValue) is configured but not built yet; ignored")
-                continue
-            }
             let implicit = configuration.tls.mode(for: name) == .implicit ? smtp.tls : nil
             let listener = try await Listener.bind(name, at: address, group: group, implicitTLS: implicit,
                                                    makeHandler: handlerFactory(for: name))

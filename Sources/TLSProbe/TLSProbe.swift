@@ -1,0 +1,2 @@
+/// Placeholder; the probe is being written.
+public enum TLSProbe {}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import TsubameConfig
+import TsubamePKI
+import TsubameServer
+
+struct CertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cert", abstract: "Create the server certificate (DIR/tls/server-chain.pem and server-key.pem).",
+        subcommands: [Issue.self, SelfSigned.self, Show.self, CSR.self, Install.self])
+
+    /// HOST... [--ip ADDR]... [--key TYPE] [--days N], shared by both commands.
+    struct Request: ParsableArguments {
+        @Argument(help: "Host names the certificate is for; the first is also its common name.") var hosts: [String] = []
+        @Option(name: .customLong("ip"), help: "An IPv4 or IPv6 address the certificate is for (repeatable).")
+        var ipAddresses: [String] = []
+        @OptionGroup var keyOption: KeyTypeOption
+        @Option(help: "How many days the certificate is valid (at most \(CertificateValidity.maximumServerDays)).")
+        var days: Int = CertificateValidity.defaultServerDays
+
+        func identity() throws -> ServerIdentity {
+            do {
+                return try ServerIdentity(hosts: hosts, ipAddresses: ipAddresses)
+            } catch let error as PKIError {
+                throw ValidationError(error.description)
+            }
+        }
+
+        func validate() throws { _ = try identity() }
+    }
+
+    struct Issue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a server certificate signed by the private CA (run `tsubame ca init` first).")
+        @OptionGroup var request: Request
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let paths = try options.tlsPaths()
+            let authority = try CertificateAuthority.load(paths: paths)
+            let server = try authority.issue(for: try request.identity(), keyType: try request.keyOption.keyType(), days: request.days)
+            try server.save(to: paths)
+            let summary = try server.summary()
+            print("""
+            Issued a server certificate for \(summary.names.joined(separator: ", "))
+            (\(summary.keyDescription), valid until \(summary.validUntil), serial \(summary.serialNumber)),
+            signed by the private CA "\(authority.name)":
+              \(paths.serverChain)  (the certificate, then the CA: what the server sends)
+              \(paths.serverCertificate)
+              \(paths.serverKey)  (mode 0600)
+            Clients trust it once \(paths.caCertificate) is installed. Send SIGHUP to the running `tsubame serve` (or restart it) to use it; open connections keep theirs.
+            """)
+        }
+    }
+
+    struct SelfSigned: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "self-signed",
+            abstract: "Create a self-signed server certificate (clients warn; prefer the private CA).")
+        @OptionGroup var request: Request
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let paths = try options.tlsPaths()
+            let server = try SelfSignedCertificate.make(
+                for: try request.identity(), keyType: try request.keyOption.keyType(), days: request.days)
+            try server.save(to: paths)
+            let summary = try server.summary()
+            print("""
+            Created a self-signed server certificate for \(summary.names.joined(separator: ", "))
+            (\(summary.keyDescription), valid until \(summary.validUntil)):
+              \(paths.serverChain)  (just the certificate)
+              \(paths.serverCertificate)
+              \(paths.serverKey)  (mode 0600)
+              SHA-256 fingerprint \(summary.sha256Fingerprint)
+            Note: nobody vouches for a self-signed certificate ("オレオレ証明書"), so mail clients will warn
+            until each user accepts it by hand (compare the fingerprint). To avoid the warnings use the private
+            CA instead: `tsubame ca init` once, users install ca.pem, then `tsubame cert issue`.
+            Send SIGHUP to the running `tsubame serve` (or restart it) to use it; open connections keep theirs.
+            """)
+        }
+    }
+
+    struct CSR: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "csr",
+            abstract: "Make a new key and a certificate signing request (DIR/tls/request.pem) for a public CA.")
+        @Argument(help: "Host names the certificate is for; the first is also its common name.") var hosts: [String] = []
+        @Option(name: .customLong("ip"), help: "An IPv4 or IPv6 address the certificate is for (repeatable).")
+        var ipAddresses: [String] = []
+        @OptionGroup var keyOption: KeyTypeOption
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let paths = try options.tlsPaths()
+            let identity: ServerIdentity
+            do {
+                identity = try ServerIdentity(hosts: hosts, ipAddresses: ipAddresses)
+            } catch let error as PKIError {
+                throw ValidationError(error.description)
+            }
+            let keyType = try keyOption.keyType()
+            let (request, key) = try SigningRequest.make(for: identity, keyType: keyType)
+            try request.save(key: key, to: paths)
+            print("""
+            Made a certificate signing request for \(identity.summary) (key \(keyType.rawValue)):
+              \(paths.request)  (the request: send this to the certificate authority)
+              \(paths.requestKey)  (its key, mode 0600: it stays here, never send it)
+            Send \(paths.request) to your CA (or sign it with another Tsubame: `tsubame ca sign request.pem`).
+            When the CA returns the certificate chain (leaf first), install it with:
+              tsubame cert install CHAIN.pem --data \(options.folder.path)
+            """)
+        }
+    }
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install the certificate chain a CA returned for `tsubame cert csr`, after checking it.")
+        @Argument(help: "The chain (PEM): the server certificate first, then the intermediates.") var chain: String
+        @Option(help: "The private key (default: DIR/tls/request-key.pem).") var key: String?
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let paths = try options.tlsPaths()
+            let keyPath = key ?? paths.requestKey
+            guard let hostname = options.configuredHostname() else {
+                throw ValidationError("cannot read hostname from \(options.folder.configPath); the certificate must be checked against it")
+            }
+            let server = try ChainInstallation.check(chainFile: chain, keyFile: keyPath, paths: paths, hostname: hostname)
+            try server.save(to: paths)
+            let summary = try server.summary()
+            let count: Int = server.chain.count
+            let certificates: String = count == 1 ? "1 certificate" : "\(count) certificates"
+            print("""
+            Installed the certificate for \(summary.names.joined(separator: ", ")) (\(summary.keyDescription), valid until \(summary.validUntil)), issued by "\(summary.issuerCommonName)":
+              \(paths.serverChain)  (\(certificates): what the server sends)
+              \(paths.serverCertificate)
+              \(paths.serverKey)  (mode 0600)
+            Send SIGHUP to the running `tsubame serve` (or restart it) to use it; open connections keep theirs.
+            """)
+        }
+    }
+}
