@@ -156,6 +156,8 @@ class Server:
     LISTEN_RE = re.compile(r"listening smtp 127\.0\.0\.1:(\d+)")
     POP3_LISTEN_RE = re.compile(r"listening pop3 127\.0\.0\.1:(\d+)")
     POP3S_LISTEN_RE = re.compile(r"listening pop3s 127\.0\.0\.1:(\d+)")
+    SUBMISSION_LISTEN_RE = re.compile(r"listening submission 127\.0\.0\.1:(\d+)")
+    SUBMISSIONS_LISTEN_RE = re.compile(r"listening submissions 127\.0\.0\.1:(\d+)")
 
     def __init__(self, datadir: DataDir, pop3=False):
         self.datadir = datadir
@@ -166,6 +168,8 @@ class Server:
         self.port = None         # the SMTP port
         self.pop3_port = None
         self.pop3s_port = None
+        self.submission_port = None
+        self.submissions_port = None
         self.threads = []
         self.clients = []
 
@@ -176,7 +180,8 @@ class Server:
         # Every listener the config names is moved to a free loopback port (init's config
         # has pop3 on 0.0.0.0:110); tests that use POP3 read its port with pop3=True.
         listen = ["--listen", "smtp=127.0.0.1:0", "--listen", "pop3=127.0.0.1:0",
-                  "--listen", "pop3s=127.0.0.1:0"]
+                  "--listen", "pop3s=127.0.0.1:0", "--listen", "submission=127.0.0.1:0",
+                  "--listen", "submissions=127.0.0.1:0"]
         self.proc = subprocess.Popen(
             [str(BIN), "serve", "--data", str(self.datadir.path), *listen],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -186,6 +191,8 @@ class Server:
             t.start()
         m = self.wait_for_line(self.LISTEN_RE, STARTUP_TIMEOUT)
         self.port = int(m.group(1))
+        self.submission_port = int(self.wait_for_line(self.SUBMISSION_LISTEN_RE, STARTUP_TIMEOUT).group(1))
+        self.submissions_port = int(self.wait_for_line(self.SUBMISSIONS_LISTEN_RE, STARTUP_TIMEOUT).group(1))
         if self.with_pop3:
             m = self.wait_for_line(self.POP3_LISTEN_RE, STARTUP_TIMEOUT)
             self.pop3_port = int(m.group(1))

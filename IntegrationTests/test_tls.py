@@ -2,6 +2,7 @@
 (RFC 8314), verified against the private CA with host name checks; protocol and cipher
 policy checked with openssl; STARTTLS/STLS command injection."""
 
+import os
 import poplib
 import re
 import signal
@@ -9,6 +10,7 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import time
 
 import pytest
 
@@ -158,7 +160,7 @@ def test_sighup_reloads_the_certificate_and_refuses_a_broken_one(pop3_server, da
     old_session = poplib.POP3_SSL("127.0.0.1", pop3_server.pop3s_port, context=ca_context(datadir), timeout=30)
     run_cli("cert", "issue", HOSTNAME, "localhost", "--ip", "127.0.0.1", "--ip", "::1", "--data", datadir.path)
     pop3_server.proc.send_signal(signal.SIGHUP)
-    pop3_server.wait_for_line(r"TLS certificate reloaded", 10)
+    pop3_server.wait_for_line(r"TLS certificates reloaded", 10)
     after = serial()
     assert after != before
     old_session.user(ALICE)           # the open session goes on
@@ -181,3 +183,107 @@ def test_mpop_with_the_ca_file(pop3_server, datadir, tmp_path):
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "for mpop" in out.read_text()
+
+
+def test_submissions_implicit_tls_and_submission_requires_starttls(pop3_server, datadir):
+    # 465: TLS from the first byte (RFC 8314 §3.3), verified with the host name
+    with smtplib.SMTP_SSL("127.0.0.1", pop3_server.submissions_port, timeout=30,
+                          context=ca_context(datadir)) as client:
+        client.ehlo("client.example")
+        assert not client.has_extn("starttls")
+        client.sendmail("bob@example.net", [ALICE], b"Subject: 465\r\n\r\nimplicit\r\n")
+        # no AUTH yet, so no relaying (RFC 6409 §4.3 wants authenticated submitters)
+        code, message = client.docmd("MAIL", "FROM:<bob@example.net>")
+        assert code == 250
+        code, message = client.docmd("RCPT", "TO:<someone@elsewhere.example>")
+        assert code == 554 and message.startswith(b"5.7.1"), message
+    received = received_header(datadir.wait_new(ALICE)[0])
+    assert " with ESMTPS id " in received and "(using TLSv1." in received, received
+
+    # 587: STARTTLS is required before mail (RFC 8314 §3.3)
+    with smtplib.SMTP("127.0.0.1", pop3_server.submission_port, timeout=30) as client:
+        client.ehlo("client.example")
+        assert client.has_extn("starttls")
+        code, message = client.docmd("MAIL", "FROM:<bob@example.net>")
+        assert code == 530 and message.startswith(b"5.7.0"), message
+        client.starttls(context=ca_context(datadir))
+        client.ehlo("client.example")
+        client.sendmail("bob@example.net", [ALICE], b"Subject: 587\r\n\r\nstarttls\r\n")
+    assert len(datadir.wait_new(ALICE, count=2)) == 2
+
+
+def _fetchmail_over_tls(server, datadir, tmp_path, implicit):
+    home = tmp_path / "fmhome"
+    home.mkdir(mode=0o700)
+    out_dir = tmp_path / "fm-out"
+    out_dir.mkdir()
+    mda = tmp_path / "mda.sh"
+    mda.write_text(f'#!/bin/sh\nexec cat > "$(mktemp {out_dir}/msg.XXXXXXXX)"\n')
+    mda.chmod(0o755)
+    port = server.pop3s_port if implicit else server.pop3_port
+    # implicit: "ssl" (pop3s); otherwise fetchmail upgrades with STLS when sslproto is set.
+    tls = "ssl" if implicit else "sslproto 'tls1.2+'"
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text("set no syslog\n"
+                  f"poll 127.0.0.1 service {port} protocol pop3 auth password\n"
+                  f'  user "{ALICE}" password "{PASSWORD}"\n'
+                  f'  mda "{mda}"\n'
+                  f"  keep fetchall {tls} sslcertck sslcertfile {datadir.path / 'tls' / 'ca.pem'}\n"
+                  # fetchmail matches DNS names only, so name the one to check
+                  f"  sslcommonname {HOSTNAME}\n")
+    rc.chmod(0o600)
+    p = subprocess.run(["fetchmail", "-f", str(rc), "-v", "--nodetach", "--timeout", "30"],
+                       capture_output=True, timeout=120,
+                       env={**os.environ, "HOME": str(home), "FETCHMAILHOME": str(home)})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    return p.returncode, out, [f.read_bytes() for f in sorted(out_dir.iterdir())]
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["stls", "pop3s"])
+def test_fetchmail_with_the_ca_file(pop3_server, datadir, tmp_path, implicit):
+    pop3_server.deliver([ALICE], b"Subject: f\r\n\r\nfor fetchmail\r\n")
+    rc, out, files = _fetchmail_over_tls(pop3_server, datadir, tmp_path, implicit)
+    assert rc == 0, out
+    assert len(files) == 1 and b"for fetchmail" in files[0], out
+    if not implicit:
+        assert "STLS" in out, out
+    assert re.search(r"TLSv1\.[23]", out), out
+    # with another CA file the server is not trusted
+    other = tmp_path / "other-ca.pem"
+    other.write_bytes((datadir.path / "tls" / "server.pem").read_bytes())   # not a CA
+    for name in ("fmhome", "fm-out"):
+        subprocess.run(["rm", "-rf", str(tmp_path / name)], check=True)
+    (datadir.path / "tls" / "ca.pem").rename(tmp_path / "ca-saved.pem")
+    try:
+        (datadir.path / "tls" / "ca.pem").write_bytes(other.read_bytes())
+        rc, out, files = _fetchmail_over_tls(pop3_server, datadir, tmp_path, implicit)
+        assert rc != 0 and not files, out
+        assert "certificate verif" in out, out
+    finally:
+        (tmp_path / "ca-saved.pem").replace(datadir.path / "tls" / "ca.pem")
+
+
+def test_full_chain_no_compression_and_no_renegotiation(pop3_server, datadir):
+    """The leaf and the CA are sent; no TLS compression (CRIME); a client's renegotiation
+    request ends the connection instead of starting a new handshake."""
+    proc = subprocess.Popen(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{pop3_server.pop3s_port}", "-tls1_2", "-crlf",
+         "-showcerts", "-CAfile", str(datadir.path / "tls" / "ca.pem"), "-verify_return_error",
+         "-verify_hostname", HOSTNAME],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    pop3_server.wait_for_line(r"pop3: TLS established", 30)
+    proc.stdin.write("R\n")          # s_client: renegotiate
+    proc.stdin.flush()
+    time.sleep(1)
+    try:
+        proc.stdin.write("CAPA\n")
+        proc.stdin.flush()
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    out, _ = proc.communicate(timeout=30)
+    assert out.count("-----BEGIN CERTIFICATE-----") == 2, out
+    assert "Verification: OK" in out and "Compression: NONE" in out, out
+    assert "RENEGOTIATING" in out, out
+    after = out.split("RENEGOTIATING", 1)[1]
+    assert "+OK" not in after and "-ERR" not in after, out   # CAPA was never answered

@@ -100,10 +100,11 @@ public struct CertificateAuthority: Sendable {
     /// Issues a server certificate for `identity` with a new key: BasicConstraints CA:FALSE and
     /// KeyUsage digitalSignature (+ keyEncipherment for RSA), both critical; ExtendedKeyUsage
     /// serverAuth; the names as SubjectAlternativeNames; SubjectKeyIdentifier and
-    /// AuthorityKeyIdentifier; a random 126-bit serial; at most 397 days, within the CA's life.
+    /// AuthorityKeyIdentifier; a random 126-bit serial; at most 397 days, within the CA's life;
+    /// CRL Distribution Points when `crlURL` is given (`[tls] crl_url`; nil or "" for none).
     public func issue(
         for identity: ServerIdentity, keyType: KeyType = .default, days: Int = CertificateValidity.defaultServerDays,
-        now: Date = Date()
+        now: Date = Date(), crlURL: String? = nil
     ) throws -> ServerCertificate {
         let window = try serverWindow(days: days, now: now)
         let serverKey = try SigningKey.generate(keyType)
@@ -111,7 +112,8 @@ public struct CertificateAuthority: Sendable {
             publicKey: serverKey.publicKey, subject: try CertificateProfile.name(commonName: identity.commonName),
             issuer: certificate.subject, window: window,
             extensions: try CertificateProfile.serverExtensions(
-                identity: identity, publicKey: serverKey.publicKey, isRSA: keyType.isRSA, authorityKeyIdentifier: keyIdentifier),
+                identity: identity, publicKey: serverKey.publicKey, isRSA: keyType.isRSA, authorityKeyIdentifier: keyIdentifier,
+                crlURL: crlURL),
             issuerKey: key)
         return ServerCertificate(certificate: leaf, key: serverKey, chain: [leaf, certificate])
     }

@@ -71,9 +71,11 @@ enum CertificateProfile {
     }
 
     /// A TLS server certificate. keyEncipherment only for RSA, where TLS 1.2's RSA key exchange
-    /// uses it (RFC 5246 §7.4.2); ECDSA keys only sign.
+    /// uses it (RFC 5246 §7.4.2); ECDSA keys only sign. With `crlURL`, a CRL Distribution Points
+    /// extension naming it (RFC 5280 §4.2.1.13).
     static func serverExtensions(
-        identity: ServerIdentity, publicKey: Certificate.PublicKey, isRSA: Bool, authorityKeyIdentifier: ArraySlice<UInt8>?
+        identity: ServerIdentity, publicKey: Certificate.PublicKey, isRSA: Bool, authorityKeyIdentifier: ArraySlice<UInt8>?,
+        crlURL: String? = nil
     ) throws -> Certificate.Extensions {
         let usage = try ExtendedKeyUsage([.serverAuth])
         let subjectKeyIdentifier = SubjectKeyIdentifier(keyIdentifier: keyIdentifier(for: publicKey))
@@ -86,6 +88,9 @@ enum CertificateProfile {
         }
         if let authorityKeyIdentifier {
             try extensions.append(AuthorityKeyIdentifier(keyIdentifier: authorityKeyIdentifier).makeCertificateExtension())
+        }
+        if let crlURL, !crlURL.isEmpty {
+            try extensions.append(CRLDistributionPoints.makeExtension(url: crlURL))
         }
         return extensions
     }

@@ -24,6 +24,9 @@ public struct CertificateReport: Sendable {
     /// The host checked against the names, and whether it matched (nil when no host was known).
     public let host: String?
     public let hostMatches: Bool
+    /// What the CA's CRL says about the leaf ("not revoked (CRL 3, next update ...)"), or nil
+    /// when no CRL of its issuer was given.
+    public let revocationStatus: String?
     public let problems: [String]
     public let warnings: [String]
 
@@ -32,7 +35,13 @@ public struct CertificateReport: Sendable {
 
     /// Inspects `chain` (leaf first). `roots` are the trusted CAs (DIR/tls/ca.pem or --ca).
     /// Weak keys and broken hashes are refused earlier, by `PEMFiles.parseCertificates`.
-    public init(chain: [Certificate], roots: [Certificate], host: String?, now: Date = Date()) throws {
+    /// `revocationList` (DIR/tls/crl.pem) counts only when a trusted root issued it and it is
+    /// the leaf issuer's; a leaf it lists is unusable. `revocationListFailure`: why the CRL file
+    /// could not be read, reported as a warning.
+    public init(
+        chain: [Certificate], roots: [Certificate], host: String?, now: Date = Date(),
+        revocationList: CertificateRevocationList? = nil, revocationListFailure: String? = nil
+    ) throws {
         guard let leaf = chain.first else { throw PKIError.invalidMaterial("the file holds no certificate") }
         summary = try CertificateSummary(leaf)
         subject = leaf.subject.description
@@ -83,16 +92,56 @@ public struct CertificateReport: Sendable {
         } else {
             hostMatches = false
         }
+        if let revocationListFailure { warnings.append("the CRL could not be read, so revocation was not checked: \(revocationListFailure)") }
+        revocationStatus = Self.checkRevocation(
+            leaf, roots: roots, list: revocationList, now: now, problems: &problems, warnings: &warnings)
         self.problems = problems
         self.warnings = warnings
     }
 
-    /// Reads `file` (PEM, leaf first) and the trusted CAs in `trustedFile`, then inspects.
-    /// Weak keys and broken hashes in `file` throw, with the reason.
-    public static func inspect(file: String, trustedFile: String?, host: String?, now: Date = Date()) throws -> CertificateReport {
+    /// RFC 5280 §6.3: a CRL counts for the leaf when it has the leaf's issuer and verifies with a
+    /// trusted CA of that name; then a listed serial makes the leaf unusable.
+    static func checkRevocation(
+        _ leaf: Certificate, roots: [Certificate], list: CertificateRevocationList?, now: Date,
+        problems: inout [String], warnings: inout [String]
+    ) -> String? {
+        guard let list, (try? DistinguishedName(derEncoded: DER.parse(list.issuer))) == leaf.issuer,
+              roots.contains(where: { $0.subject == leaf.issuer }) else { return nil }
+        guard roots.contains(where: { list.isIssued(by: $0) }) else {
+            warnings.append("the CRL names the issuer \(leaf.issuer) but is not signed by the trusted CA; it was ignored")
+            return nil
+        }
+        let numbered = list.number.map { "CRL \($0)" } ?? "CRL"
+        let next = list.nextUpdate.map { ", next update \(RevocationLog.formatDate($0))" } ?? ""
+        if list.isStale(now: now) {
+            warnings.append("the CRL is past its next update (\(list.nextUpdate.map(RevocationLog.formatDate) ?? "")): clients that check it will refuse every certificate; reissue it with `tsubame ca crl`")
+        }
+        guard let serial = try? CertificateSerial(leaf.serialNumber), let revoked = list.revocation(of: serial) else {
+            return "not revoked (\(numbered)\(next))"
+        }
+        problems.append("revoked on \(RevocationLog.formatDate(revoked.date)) (\(revoked.reason.rawValue))")
+        return "REVOKED on \(RevocationLog.formatDate(revoked.date)) (\(revoked.reason.rawValue); \(numbered))"
+    }
+
+    /// Reads `file` (PEM, leaf first), the trusted CAs in `trustedFile` and the CRL in `crlFile`
+    /// (when that file exists), then inspects. Weak keys and broken hashes in `file` throw, with
+    /// the reason.
+    public static func inspect(
+        file: String, trustedFile: String?, host: String?, now: Date = Date(), crlFile: String? = nil
+    ) throws -> CertificateReport {
         let chain = try PEMFiles.readCertificates(file)
         let roots = try trustedFile.map { try PEMFiles.readCertificates($0) } ?? []
-        return try CertificateReport(chain: chain, roots: roots, host: host, now: now)
+        var list: CertificateRevocationList?
+        var failure: String?
+        if let crlFile, PEMFiles.exists(crlFile) {
+            do {
+                list = try CertificateRevocationList(pemEncoded: try PEMFiles.readText(crlFile), what: crlFile)
+            } catch {
+                failure = "\(error)"
+            }
+        }
+        return try CertificateReport(
+            chain: chain, roots: roots, host: host, now: now, revocationList: list, revocationListFailure: failure)
     }
 
     /// Usable: valid today, the chain verifies and the host matches.
@@ -113,6 +162,7 @@ public struct CertificateReport: Sendable {
         lines += extensions.map { "  \($0)" }
         lines.append("Chain:        \(chainLength) certificate\(chainLength == 1 ? "" : "s"), \(verificationFailure.map { "does NOT verify: \($0)" } ?? "verifies")")
         if let host { lines.append("Host:         \(host) \(hostMatches ? "matches" : "does NOT match")") }
+        if let revocationStatus { lines.append("Revocation:   \(revocationStatus)") }
         lines.append("SHA-256:      \(summary.sha256Fingerprint)")
         lines += warnings.map { "Warning: \($0)" }
         lines += problems.map { "Unusable: \($0)" }

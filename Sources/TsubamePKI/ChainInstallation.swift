@@ -4,7 +4,7 @@ import X509
 /// `tsubame cert install`: takes the chain a public CA returned for our request, and the key.
 public enum ChainInstallation {
     /// Reads the chain, the key and DIR/tls/ca.pem (when present), then checks as below.
-    public static func check(chainFile: String, keyFile: String, paths: TLSPaths, hostname: String) throws -> ServerCertificate {
+    public static func check(chainFile: String, keyFile: String, paths: TLSPaths, hostname: String?) throws -> ServerCertificate {
         let trusted = PEMFiles.exists(paths.caCertificate) ? try PEMFiles.readCertificates(paths.caCertificate) : []
         return try check(
             chainPEM: try PEMFiles.readText(chainFile), keyPEM: try PEMFiles.readText(keyFile), trusted: trusted,
@@ -13,10 +13,11 @@ public enum ChainInstallation {
 
     /// Checks everything a client will check, before the server sends it: the key belongs to the
     /// leaf; the chain verifies (RFC 5280) to a self-signed last certificate, or to one of
-    /// `trusted` (DIR/tls/ca.pem); the names cover `hostname`; today is inside the validity; no
+    /// `trusted` (DIR/tls/ca.pem); the names cover `hostname` (when given: an SNI certificate
+    /// serves its own names); today is inside the validity; no
     /// weak key or hash anywhere.
     public static func check(
-        chainPEM: String, keyPEM: String, trusted: [Certificate], hostname: String,
+        chainPEM: String, keyPEM: String, trusted: [Certificate], hostname: String?,
         chainName: String = "the chain", keyName: String = "the key", now: Date = Date()
     ) throws -> ServerCertificate {
         let chain = try PEMFiles.parseCertificates(chainPEM, what: chainName)
@@ -33,7 +34,7 @@ public enum ChainInstallation {
             throw PKIError.invalidRequest(
                 "the certificate expired on \(CertificateAuthority.day(leaf.notValidAfter)); ask the CA for a new one")
         }
-        guard ChainVerification.matches(leaf, host: hostname) else {
+        if let hostname, !ChainVerification.matches(leaf, host: hostname) {
             let names = (try? CertificateSummary(leaf))?.names.joined(separator: ", ") ?? "other names"
             throw PKIError.invalidRequest(
                 "the certificate is for \(names), not for \(hostname), the configured hostname: clients would refuse it")

@@ -23,11 +23,18 @@ public enum PEMFiles {
         public var path: String
         public var text: String
         public var mode: mode_t
+        /// Bytes to write instead of `text`, for a binary file (a DER CRL).
+        public var bytes: [UInt8]?
 
         public init(path: String, text: String, mode: mode_t) {
             self.path = path
             self.text = text
             self.mode = mode
+        }
+
+        public init(path: String, bytes: [UInt8], mode: mode_t) {
+            self.init(path: path, text: "", mode: mode)
+            self.bytes = bytes
         }
     }
 
@@ -106,7 +113,7 @@ public enum PEMFiles {
             unlink(temporary)
             throw PKIError.fileSystem("cannot set the mode of \(temporary): \(reason)")
         }
-        let bytes = Array(entry.text.utf8)
+        let bytes = entry.bytes ?? Array(entry.text.utf8)
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -86,7 +86,7 @@ public struct ServerIdentity: Sendable, Equatable {
     }
 
     /// The 4 or 16 octets of an IPv4 or IPv6 literal, or nil.
-    static func ipAddressBytes(_ text: String) -> [UInt8]? {
+    public static func ipAddressBytes(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             return withUnsafeBytes(of: &v4) { Array($0) }

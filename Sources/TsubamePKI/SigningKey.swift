@@ -60,6 +60,17 @@ public struct SigningKey: Sendable, CustomStringConvertible, CustomDebugStringCo
     /// The algorithm this key signs certificates with (SHA-256, or SHA-384 for P-384).
     public var signatureAlgorithm: Certificate.SignatureAlgorithm { algorithm.signatureAlgorithm }
 
+    /// A signature over `bytes` with `signatureAlgorithm`, as it goes in a BIT STRING: ECDSA as a
+    /// DER Ecdsa-Sig-Value (RFC 3279 §2.2.3), RSA PKCS#1 v1.5 as the raw octets.
+    /// For structures swift-certificates does not sign itself, such as CRLs.
+    func signature(over bytes: [UInt8]) throws -> [UInt8] {
+        do {
+            return try certificateKey.sign(bytes: bytes, signatureAlgorithm: signatureAlgorithm).rawRepresentation
+        } catch {
+            throw PKIError.invalidMaterial("cannot sign with the \(algorithm) key: \(error)")
+        }
+    }
+
     public var description: String { "\(algorithm) private key" }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["algorithm": algorithm.description]) }

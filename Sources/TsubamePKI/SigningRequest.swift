@@ -111,9 +111,10 @@ public struct SigningRequest: Sendable {
 
 extension CertificateAuthority {
     /// Signs a request with the same profile and limits as `issue`: the names from its
-    /// extensionRequest, CA:FALSE, serverAuth, at most 397 days. Returns the leaf then the CA.
+    /// extensionRequest, CA:FALSE, serverAuth, at most 397 days, CRL Distribution Points when
+    /// `crlURL` is given. Returns the leaf then the CA.
     public func sign(
-        _ request: SigningRequest, days: Int = CertificateValidity.defaultServerDays, now: Date = Date()
+        _ request: SigningRequest, days: Int = CertificateValidity.defaultServerDays, now: Date = Date(), crlURL: String? = nil
     ) throws -> [Certificate] {
         let identity = try request.identity()
         let publicKey = request.request.publicKey
@@ -125,7 +126,7 @@ extension CertificateAuthority {
             publicKey: publicKey, subject: try CertificateProfile.name(commonName: identity.commonName),
             issuer: certificate.subject, window: window,
             extensions: try CertificateProfile.serverExtensions(
-                identity: identity, publicKey: publicKey, isRSA: isRSA, authorityKeyIdentifier: keyIdentifier),
+                identity: identity, publicKey: publicKey, isRSA: isRSA, authorityKeyIdentifier: keyIdentifier, crlURL: crlURL),
             issuerKey: key)
         return [leaf, certificate]
     }

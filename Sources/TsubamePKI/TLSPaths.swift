@@ -14,6 +14,13 @@ public struct TLSPaths: Sendable, Equatable {
     /// A certificate signing request for a public CA (`tsubame cert csr`), and its key (mode 0600).
     public var request: String
     public var requestKey: String
+    /// The private CA's revocation record (`tsubame ca revoke`), and the CRL made from it, in PEM
+    /// and DER: what a web server publishes at `[tls] crl_url`.
+    public var revocations: String
+    public var crlPEM: String
+    public var crlDER: String
+    /// One line per certificate the private CA issued (serial, notAfter, names), for `ca revoke`.
+    public var issued: String
 
     public init(dataDirectory: String) {
         let base = dataDirectory.count > 1 && dataDirectory.hasSuffix("/") ? String(dataDirectory.dropLast()) : dataDirectory
@@ -25,5 +32,9 @@ public struct TLSPaths: Sendable, Equatable {
         serverChain = "\(directory)/server-chain.pem"
         request = "\(directory)/request.pem"
         requestKey = "\(directory)/request-key.pem"
+        revocations = "\(directory)/revoked.txt"
+        crlPEM = "\(directory)/crl.pem"
+        crlDER = "\(directory)/crl.der"
+        issued = "\(directory)/issued.txt"
     }
 }

@@ -28,6 +28,8 @@ public enum TsubameServer {
         }
         TsubameLogHandler.bootstrap(level: Logger.Level(rawValue: configuration.log.level) ?? .info)
         let logger = Logger(label: "tsubame")
+        let running = try RunningServer.claim(dataFolder)
+        defer { withExtendedLifetime(running) {} }
 
         let directory = try SQLiteAccountDirectory(path: dataFolder.directoryPath)
         let storageThreads = NIOThreadPool(numberOfThreads: configuration.server.storageThreads)
@@ -41,7 +43,8 @@ public enum TsubameServer {
             if let created = try dataFolder.ensureDefaultCertificate(configuration) {
                 logger.notice("created a private CA and a server certificate; install \(created) in mail clients")
             }
-            try tls.load(configuration.tls)
+            let sniNames = try tls.load(configuration.tls)
+            if !sniNames.isEmpty { logger.info("TLS certificates by SNI for \(sniNames.joined(separator: ", "))") }
         }
         let smtpContext = SMTPServerContext(
             configuration: configBox,
@@ -192,8 +195,9 @@ struct ConfigReloader: Service {
                 if fresh.usesTLS {
                     // Open connections keep their session; new ones get the new certificate.
                     do {
-                        try tls.load(fresh.tls)
-                        logger.notice("TLS certificate reloaded")
+                        let sniNames = try tls.load(fresh.tls)
+                        let extra = sniNames.isEmpty ? "" : " (by SNI for \(sniNames.joined(separator: ", ")))"
+                        logger.notice("TLS certificates reloaded\(extra)")
                     } catch {
                         logger.error("TLS certificate reload refused, keeping the running one: \(error)")
                     }

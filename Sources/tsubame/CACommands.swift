@@ -6,7 +6,7 @@ import TsubameServer
 struct CACommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca", abstract: "Manage the private certificate authority that signs the server certificate.",
-        subcommands: [Init.self, Sign.self])
+        subcommands: [Init.self, Sign.self, Revoke.self, CRL.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -65,7 +65,7 @@ struct CACommand: ParsableCommand {
             let paths = try options.tlsPaths()
             let authority = try CertificateAuthority.load(paths: paths)
             let signing = try SigningRequest(pemEncoded: try PEMFiles.readText(request), what: request)
-            let chain = try authority.sign(signing, days: days)
+            let chain = try IssuanceLog.recording(authority.sign(signing, days: days, crlURL: options.configuredCRLURL()), in: paths)
             let target = out ?? Self.defaultOutput(for: request)
             let entry = try PEMFiles.certificateEntry(chain, path: target)
             if target == "-" {

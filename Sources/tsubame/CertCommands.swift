@@ -32,22 +32,24 @@ struct CertCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue a server certificate signed by the private CA (run `tsubame ca init` first).")
         @OptionGroup var request: Request
+        @OptionGroup var destination: DestinationOption
         @OptionGroup var options: DataOption
 
         func run() throws {
             let paths = try options.tlsPaths()
             let authority = try CertificateAuthority.load(paths: paths)
-            let server = try authority.issue(for: try request.identity(), keyType: try request.keyOption.keyType(), days: request.days)
-            try server.save(to: paths)
+            let server = try IssuanceLog.recording(authority.issue(
+                for: try request.identity(), keyType: try request.keyOption.keyType(), days: request.days,
+                crlURL: options.configuredCRLURL()), in: paths)
+            let files = try destination.save(server, paths: paths, options: options, chainNote: "the certificate, then the CA")
             let summary = try server.summary()
             print("""
             Issued a server certificate for \(summary.names.joined(separator: ", "))
             (\(summary.keyDescription), valid until \(summary.validUntil), serial \(summary.serialNumber)),
             signed by the private CA "\(authority.name)":
-              \(paths.serverChain)  (the certificate, then the CA: what the server sends)
-              \(paths.serverCertificate)
-              \(paths.serverKey)  (mode 0600)
-            Clients trust it once \(paths.caCertificate) is installed. Send SIGHUP to the running `tsubame serve` (or restart it) to use it; open connections keep theirs.
+            \(files)
+            Clients trust it once \(paths.caCertificate) is installed.
+            \(options.reloadRunningServer())
             """)
         }
     }
@@ -57,25 +59,24 @@ struct CertCommand: ParsableCommand {
             commandName: "self-signed",
             abstract: "Create a self-signed server certificate (clients warn; prefer the private CA).")
         @OptionGroup var request: Request
+        @OptionGroup var destination: DestinationOption
         @OptionGroup var options: DataOption
 
         func run() throws {
             let paths = try options.tlsPaths()
             let server = try SelfSignedCertificate.make(
                 for: try request.identity(), keyType: try request.keyOption.keyType(), days: request.days)
-            try server.save(to: paths)
+            let files = try destination.save(server, paths: paths, options: options, chainNote: "just the certificate")
             let summary = try server.summary()
             print("""
             Created a self-signed server certificate for \(summary.names.joined(separator: ", "))
             (\(summary.keyDescription), valid until \(summary.validUntil)):
-              \(paths.serverChain)  (just the certificate)
-              \(paths.serverCertificate)
-              \(paths.serverKey)  (mode 0600)
+            \(files)
               SHA-256 fingerprint \(summary.sha256Fingerprint)
             Note: nobody vouches for a self-signed certificate ("オレオレ証明書"), so mail clients will warn
             until each user accepts it by hand (compare the fingerprint). To avoid the warnings use the private
             CA instead: `tsubame ca init` once, users install ca.pem, then `tsubame cert issue`.
-            Send SIGHUP to the running `tsubame serve` (or restart it) to use it; open connections keep theirs.
+            \(options.reloadRunningServer())
             """)
         }
     }
@@ -117,25 +118,29 @@ struct CertCommand: ParsableCommand {
             abstract: "Install the certificate chain a CA returned for `tsubame cert csr`, after checking it.")
         @Argument(help: "The chain (PEM): the server certificate first, then the intermediates.") var chain: String
         @Option(help: "The private key (default: DIR/tls/request-key.pem).") var key: String?
+        @OptionGroup var destination: DestinationOption
         @OptionGroup var options: DataOption
 
         func run() throws {
             let paths = try options.tlsPaths()
             let keyPath = key ?? paths.requestKey
-            guard let hostname = options.configuredHostname() else {
-                throw ValidationError("cannot read hostname from \(options.folder.configPath); the certificate must be checked against it")
+            // The default certificate must cover the configured hostname; an SNI one serves its own names.
+            var hostname: String? = nil
+            if !destination.sni {
+                guard let configured = options.configuredHostname() else {
+                    throw ValidationError("cannot read hostname from \(options.folder.configPath); the certificate must be checked against it")
+                }
+                hostname = configured
             }
             let server = try ChainInstallation.check(chainFile: chain, keyFile: keyPath, paths: paths, hostname: hostname)
-            try server.save(to: paths)
             let summary = try server.summary()
             let count: Int = server.chain.count
             let certificates: String = count == 1 ? "1 certificate" : "\(count) certificates"
+            let files = try destination.save(server, paths: paths, options: options, chainNote: certificates)
             print("""
             Installed the certificate for \(summary.names.joined(separator: ", ")) (\(summary.keyDescription), valid until \(summary.validUntil)), issued by "\(summary.issuerCommonName)":
-              \(paths.serverChain)  (\(certificates): what the server sends)
-              \(paths.serverCertificate)
-              \(paths.serverKey)  (mode 0600)
-            Send SIGHUP to the running `tsubame serve` (or restart it) to use it; open connections keep theirs.
+            \(files)
+            \(options.reloadRunningServer())
             """)
         }
     }

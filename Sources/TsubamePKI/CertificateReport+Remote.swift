@@ -1,0 +1,29 @@
+import Foundation
+import X509
+
+extension CertificateReport {
+    /// Inspects the chain a server presented (DER, leaf first, as sent), against the trusted CAs
+    /// in `trustedFile` and the CRL in `crlFile` (when that file exists), as `inspect(file:...)`
+    /// does for a file. Each certificate is screened as certificates in files are: weak keys and
+    /// broken hashes throw (`PKIError` .weakKey / .weakSignature), with the reason.
+    public static func inspect(
+        presentedChain chain: [[UInt8]], trustedFile: String?, host: String?, now: Date = Date(), crlFile: String? = nil
+    ) throws -> CertificateReport {
+        let certificates = try chain.enumerated().map { index, der in
+            try StrengthPolicy.loadCertificate(
+                der: der, what: index == 0 ? "the server's certificate" : "certificate \(index + 1) the server sent")
+        }
+        let roots = try trustedFile.map { try PEMFiles.readCertificates($0) } ?? []
+        var list: CertificateRevocationList?
+        var failure: String?
+        if let crlFile, PEMFiles.exists(crlFile) {
+            do {
+                list = try CertificateRevocationList(pemEncoded: try PEMFiles.readText(crlFile), what: crlFile)
+            } catch {
+                failure = "\(error)"
+            }
+        }
+        return try CertificateReport(
+            chain: certificates, roots: roots, host: host, now: now, revocationList: list, revocationListFailure: failure)
+    }
+}
