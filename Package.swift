@@ -70,7 +70,7 @@ let package = Package(
         // tsubame.toml: typed settings, defaults, validation with line numbers.
         .target(
             name: "TsubameConfig",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["ProtocolSupport", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         // SwiftNIO glue, listeners, lifecycle, the data folder.
         .target(

@@ -61,6 +61,30 @@ def run_cli(*args, stdin=None, check=True, timeout=60):
     return proc
 
 
+def run_fetchmail(tmp_path, port, options, account, password, extra=""):
+    """Run fetchmail once against 127.0.0.1:PORT with OPTIONS (e.g. "keep fetchall"), each
+    message delivered by an MDA into its own file; return (exit code, output, [contents])."""
+    home = tmp_path / "fmhome"
+    home.mkdir(mode=0o700, exist_ok=True)
+    out_dir = tmp_path / "fm-out"
+    out_dir.mkdir(exist_ok=True)
+    mda = tmp_path / "mda.sh"
+    mda.write_text(f'#!/bin/sh\nexec cat > "$(mktemp {out_dir}/msg.XXXXXXXX)"\n')
+    mda.chmod(0o755)
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text("set no syslog\n"
+                  f"poll 127.0.0.1 service {port} protocol pop3 auth password\n"
+                  f'  user "{account}" password "{password}"\n'
+                  f'  mda "{mda}"\n'
+                  f"  {options}\n" + extra)
+    rc.chmod(0o600)
+    p = subprocess.run(["fetchmail", "-f", str(rc), "-v", "--nodetach", "--timeout", "30"],
+                       capture_output=True, timeout=120,
+                       env={**os.environ, "HOME": str(home), "FETCHMAILHOME": str(home)})
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    return p.returncode, out, [f.read_bytes() for f in sorted(out_dir.iterdir())]
+
+
 class DataDir:
     """A Tsubame data directory (tsubame.toml, directory.sqlite, mail/)."""
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import PASSWORD, deliver_and_map, sample_message
+from conftest import PASSWORD, deliver_and_map, run_fetchmail, sample_message
 
 ALICE = "alice@test.example"
 
@@ -93,26 +93,9 @@ def test_mpop(pop3_server, datadir, tmp_path, auth):
 
 
 def _fetchmail(server, tmp_path, fetchall=True):
-    home = tmp_path / "fmhome"
-    home.mkdir(mode=0o700, exist_ok=True)
-    out_dir = tmp_path / "fm-out"
-    out_dir.mkdir(exist_ok=True)
-    mda = tmp_path / "mda.sh"
-    mda.write_text(f'#!/bin/sh\nexec cat > "$(mktemp {out_dir}/msg.XXXXXXXX)"\n')
-    mda.chmod(0o755)
-    rc = tmp_path / "fetchmailrc"
     # sslproto '' : no STARTTLS attempt (fetchmail would otherwise try STLS)
-    rc.write_text("set no syslog\n"
-                  f"poll 127.0.0.1 service {server.pop3_port} protocol pop3 auth password\n"
-                  f'  user "{ALICE}" password "{PASSWORD}"\n'
-                  f'  mda "{mda}"\n'
-                  f"  keep sslproto '' {'fetchall' if fetchall else ''}\n")
-    rc.chmod(0o600)
-    p = subprocess.run(["fetchmail", "-f", str(rc), "-v", "--nodetach", "--timeout", "30"],
-                       capture_output=True, timeout=120,
-                       env={**os.environ, "HOME": str(home), "FETCHMAILHOME": str(home)})
-    out = (p.stdout + p.stderr).decode(errors="replace")
-    return p.returncode, out, [f.read_bytes() for f in sorted(out_dir.iterdir())]
+    return run_fetchmail(tmp_path, server.pop3_port, f"keep sslproto '' {'fetchall' if fetchall else ''}",
+                         ALICE, PASSWORD)
 
 
 def _strip_fetchmail(content):

@@ -2,7 +2,6 @@
 (RFC 8314), verified against the private CA with host name checks; protocol and cipher
 policy checked with openssl; STARTTLS/STLS command injection."""
 
-import os
 import poplib
 import re
 import signal
@@ -14,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import HOSTNAME, PASSWORD, run_cli
+from conftest import HOSTNAME, PASSWORD, run_cli, run_fetchmail
 
 ALICE = "alice@test.example"
 
@@ -213,30 +212,14 @@ def test_submissions_implicit_tls_and_submission_requires_starttls(pop3_server, 
 
 
 def _fetchmail_over_tls(server, datadir, tmp_path, implicit):
-    home = tmp_path / "fmhome"
-    home.mkdir(mode=0o700)
-    out_dir = tmp_path / "fm-out"
-    out_dir.mkdir()
-    mda = tmp_path / "mda.sh"
-    mda.write_text(f'#!/bin/sh\nexec cat > "$(mktemp {out_dir}/msg.XXXXXXXX)"\n')
-    mda.chmod(0o755)
     port = server.pop3s_port if implicit else server.pop3_port
     # implicit: "ssl" (pop3s); otherwise fetchmail upgrades with STLS when sslproto is set.
     tls = "ssl" if implicit else "sslproto 'tls1.2+'"
-    rc = tmp_path / "fetchmailrc"
-    rc.write_text("set no syslog\n"
-                  f"poll 127.0.0.1 service {port} protocol pop3 auth password\n"
-                  f'  user "{ALICE}" password "{PASSWORD}"\n'
-                  f'  mda "{mda}"\n'
-                  f"  keep fetchall {tls} sslcertck sslcertfile {datadir.path / 'tls' / 'ca.pem'}\n"
-                  # fetchmail matches DNS names only, so name the one to check
-                  f"  sslcommonname {HOSTNAME}\n")
-    rc.chmod(0o600)
-    p = subprocess.run(["fetchmail", "-f", str(rc), "-v", "--nodetach", "--timeout", "30"],
-                       capture_output=True, timeout=120,
-                       env={**os.environ, "HOME": str(home), "FETCHMAILHOME": str(home)})
-    out = (p.stdout + p.stderr).decode(errors="replace")
-    return p.returncode, out, [f.read_bytes() for f in sorted(out_dir.iterdir())]
+    return run_fetchmail(
+        tmp_path, port, f"keep fetchall {tls} sslcertck sslcertfile {datadir.path / 'tls' / 'ca.pem'}",
+        ALICE, PASSWORD,
+        # fetchmail matches DNS names only, so name the one to check
+        extra=f"  sslcommonname {HOSTNAME}\n")
 
 
 @pytest.mark.parametrize("implicit", [False, True], ids=["stls", "pop3s"])

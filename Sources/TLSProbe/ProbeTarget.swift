@@ -1,4 +1,5 @@
 import NIOCore
+import ProtocolSupport
 
 /// Where to connect: "host:port", "192.0.2.1:25" or "[2001:db8::1]:995".
 public struct ProbeTarget: Sendable, Equatable, CustomStringConvertible {
@@ -14,20 +15,9 @@ public struct ProbeTarget: Sendable, Equatable, CustomStringConvertible {
     /// Parses HOST:PORT or [IPv6]:PORT; nil when `text` is not of that form. A bare IPv6
     /// address with a port ("::1:25") is ambiguous and refused: bracket it.
     public init?(parsing text: String) {
-        let host: Substring
-        let port: Substring
+        guard let (host, port) = HostPort.split(text) else { return nil }
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { return nil }
-            port = rest.dropFirst()
             guard host.contains(":"), (try? SocketAddress(ipAddress: String(host), port: 0)) != nil else { return nil }
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-            guard !host.contains(":") else { return nil }
         }
         guard !host.isEmpty, host.utf8.count <= 253,
               host.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "/" && $0 != "@" }),

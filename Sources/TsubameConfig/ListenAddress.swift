@@ -1,3 +1,5 @@
+import ProtocolSupport
+
 /// "HOST:PORT" or "[IPV6]:PORT" from a listener setting; port 0 asks for a free port.
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public var host: String
@@ -9,20 +11,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init?(parsing text: String) {
-        let host: Substring
-        let portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { return nil }
-            portText = rest.dropFirst()
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-            if host.contains(":") { return nil }  // IPv6 needs brackets
-        }
+        guard let (host, portText) = HostPort.split(text) else { return nil }
         guard !host.isEmpty, !host.contains(" "), let port = Int(portText), (0...65535).contains(port) else { return nil }
         self.host = String(host)
         self.port = port

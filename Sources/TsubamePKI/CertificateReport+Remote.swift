@@ -13,17 +13,6 @@ extension CertificateReport {
             try StrengthPolicy.loadCertificate(
                 der: der, what: index == 0 ? "the server's certificate" : "certificate \(index + 1) the server sent")
         }
-        let roots = try trustedFile.map { try PEMFiles.readCertificates($0) } ?? []
-        var list: CertificateRevocationList?
-        var failure: String?
-        if let crlFile, PEMFiles.exists(crlFile) {
-            do {
-                list = try CertificateRevocationList(pemEncoded: try PEMFiles.readText(crlFile), what: crlFile)
-            } catch {
-                failure = "\(error)"
-            }
-        }
-        return try CertificateReport(
-            chain: certificates, roots: roots, host: host, now: now, revocationList: list, revocationListFailure: failure)
+        return try inspect(chain: certificates, trustedFile: trustedFile, host: host, now: now, crlFile: crlFile)
     }
 }

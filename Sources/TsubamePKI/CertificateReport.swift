@@ -129,7 +129,14 @@ public struct CertificateReport: Sendable {
     public static func inspect(
         file: String, trustedFile: String?, host: String?, now: Date = Date(), crlFile: String? = nil
     ) throws -> CertificateReport {
-        let chain = try PEMFiles.readCertificates(file)
+        try inspect(chain: try PEMFiles.readCertificates(file), trustedFile: trustedFile, host: host, now: now, crlFile: crlFile)
+    }
+
+    /// Reads the trusted CAs and the CRL (a CRL that cannot be read is reported, not thrown),
+    /// then inspects `chain`.
+    static func inspect(
+        chain: [Certificate], trustedFile: String?, host: String?, now: Date, crlFile: String?
+    ) throws -> CertificateReport {
         let roots = try trustedFile.map { try PEMFiles.readCertificates($0) } ?? []
         var list: CertificateRevocationList?
         var failure: String?
