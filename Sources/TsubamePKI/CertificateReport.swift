@@ -191,11 +191,13 @@ public struct CertificateReport: Sendable {
             case .X509ExtensionID.extendedKeyUsage:
                 text = "ExtendedKeyUsage: " + ((try? ExtendedKeyUsage(ext)).map { "\($0)" } ?? "(malformed)")
             case .X509ExtensionID.subjectKeyIdentifier:
-                text = "SubjectKeyIdentifier: " + ((try? SubjectKeyIdentifier(ext)).map { "\($0)" } ?? "(malformed)")
+                text = "SubjectKeyIdentifier: " + ((try? SubjectKeyIdentifier(ext)).map { hexPairs($0.keyIdentifier) } ?? "(malformed)")
             case .X509ExtensionID.authorityKeyIdentifier:
-                text = "AuthorityKeyIdentifier: " + ((try? AuthorityKeyIdentifier(ext)).map { "\($0)" } ?? "(malformed)")
+                text = "AuthorityKeyIdentifier: " + ((try? AuthorityKeyIdentifier(ext)).map { identifier in
+                    identifier.keyIdentifier.map { "keyid " + hexPairs($0) } ?? "\(identifier)"
+                } ?? "(malformed)")
             case .X509ExtensionID.subjectAlternativeName:
-                text = "SubjectAlternativeName: " + ((try? SubjectAlternativeNames(ext)).map { "\($0)" } ?? "(malformed)")
+                text = "SubjectAlternativeName: " + ((try? SubjectAlternativeNames(ext)).map(describeNames) ?? "(malformed)")
             case crlDistributionPointsOID:
                 let urls = (try? DER.parse(ext.value)).map(uniformResourceIdentifiers) ?? []
                 text = "CRLDistributionPoints: " + (urls.isEmpty ? "(no URL)" : urls.joined(separator: ", "))
@@ -204,6 +206,27 @@ public struct CertificateReport: Sendable {
             }
             return text + critical
         }
+    }
+
+    /// "DNS:mail.example.org, IP:127.0.0.1", as `openssl x509 -text` writes them.
+    static func describeNames(_ names: SubjectAlternativeNames) -> String {
+        names.map { name in
+            switch name {
+            case .dnsName(let host): return "DNS:\(host)"
+            case .ipAddress(let octets): return "IP:\(ServerIdentity.ipAddressText(Array(octets.bytes)))"
+            case .rfc822Name(let address): return "email:\(address)"
+            case .uniformResourceIdentifier(let uri): return "URI:\(uri)"
+            default: return "\(name)"
+            }
+        }.joined(separator: ", ")
+    }
+
+    /// "E1:E2:44:0F:…": two upper-case hex digits per octet, as clients show key identifiers.
+    static func hexPairs(_ bytes: ArraySlice<UInt8>) -> String {
+        bytes.map { byte in
+            let digits = Array("0123456789ABCDEF")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+        }.joined(separator: ":")
     }
 
     /// Every GeneralName uniformResourceIdentifier ([6] IA5String, RFC 5280 §4.2.1.6) in `node`.

@@ -173,6 +173,14 @@ struct CertificateWorkflowTests {
         for expected in ["BasicConstraints", "KeyUsage", "ExtendedKeyUsage", "SubjectKeyIdentifier", "AuthorityKeyIdentifier", "SubjectAlternativeName"] {
             #expect(extensions.contains(expected), "missing \(expected)")
         }
+        #expect(extensions.contains("SubjectAlternativeName: DNS:mail.example.org, DNS:example.org, IP:192.0.2.1"))
+        // key identifiers as clients show them: 20 octets, two hex digits each
+        let identifiers = report.extensions.filter { $0.hasPrefix("SubjectKeyIdentifier: ") || $0.hasPrefix("AuthorityKeyIdentifier: keyid ") }
+        #expect(identifiers.count == 2)
+        for line in identifiers {
+            let hex = line.split(separator: " ").last.map(String.init) ?? ""
+            #expect(hex.split(separator: ":").count == 20 && hex.split(separator: ":").allSatisfy { $0.count == 2 }, "\(line)")
+        }
         #expect(report.lines.last == "Result: usable")
         #expect(report.lines.contains { $0.contains(report.summary.sha256Fingerprint) })
     }
