@@ -5,6 +5,7 @@ certificate, the CRL number increases, and `cert show` reports the revocation.""
 import re
 import shutil
 import subprocess
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -170,3 +171,22 @@ def test_ca_sign_names_the_crl_url_and_a_broken_config_only_warns(datadir, tmp_p
     assert "crl_url is not known" in issued.stderr.decode()
     text = openssl("x509", "-in", datadir.path / "tls" / "server.pem", "-noout", "-text").stdout
     assert "CRL Distribution Points" not in text
+
+
+def test_the_server_publishes_a_first_crl_when_a_url_is_configured(datadir, start_server):
+    tls = datadir.path / "tls"
+    datadir.set_table("tls", crl_url=CRL_URL)
+    assert not (tls / "crl.pem").exists()
+    server = start_server()
+    server.wait_for_line(r"CRL 1 issued to .*crl\.pem", 30)
+    verify = openssl("crl", "-in", tls / "crl.pem", "-CAfile", tls / "ca.pem", "-verify", "-noout")
+    assert "verify OK" in verify.stdout + verify.stderr
+    der = openssl("crl", "-inform", "DER", "-in", tls / "crl.der", "-noout", "-crlnumber")
+    assert "crlNumber=0x01" in der.stdout, der.stdout
+    # a fresh CRL is left alone at the next start
+    server.stop()
+    again = start_server()
+    again.wait_for_line(r"listening pop3s", 30)
+    time.sleep(1)    # the check runs right after the start
+    assert crl_number(tls) == 1
+    assert "CRL 2" not in again.log()

@@ -66,6 +66,9 @@ public enum TsubameServer {
             services: [
                 .init(service: listeners),
                 .init(service: reloader, successTerminationBehavior: .ignore),
+                .init(service: CRLUpkeepService(dataFolder: dataFolder, configuration: configBox,
+                                                threads: directoryThreads, logger: logger),
+                      successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
