@@ -1,5 +1,8 @@
 """The data directory, restarts, aborted transactions, graceful shutdown."""
 
+import os
+import time
+
 import pytest
 
 from conftest import (DataDir, assert_nothing_stored, check_stored, run_cli,
@@ -138,3 +141,18 @@ def test_sigterm_lets_data_finish(server, datadir):
     for c in (idle, busy):
         c.close()
 
+
+
+def test_start_removes_unfinished_deliveries_older_than_36_hours(datadir, start_server):
+    tmp = datadir.maildir("alice@test.example") / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    stale = tmp / "1764000000.M1P4242Q1.mx.test.example"
+    stale.write_bytes(b"Received: partial\n" * 10)
+    young = tmp / "1764000001.M1P4343Q1.mx.test.example"
+    young.write_bytes(b"in progress\n")
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+    server = start_server()
+    server.wait_for_line(r"removed 1 unfinished deliveries \(180 bytes\) older than 36 hours", 30)
+    assert not stale.exists()
+    assert young.exists()

@@ -66,8 +66,8 @@ public enum TsubameServer {
             services: [
                 .init(service: listeners),
                 .init(service: reloader, successTerminationBehavior: .ignore),
-                .init(service: CRLUpkeepService(dataFolder: dataFolder, configuration: configBox,
-                                                threads: directoryThreads, logger: logger),
+                .init(service: UpkeepService(dataFolder: dataFolder, configuration: configBox,
+                                             pkiThreads: directoryThreads, storageThreads: storageThreads, logger: logger),
                       successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
