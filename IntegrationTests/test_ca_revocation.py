@@ -61,6 +61,7 @@ def test_revoke_writes_a_crl_that_openssl_verifies_and_uses_to_refuse_the_certif
     out = run_cli("ca", "revoke", tls / "server.pem", "--reason", "keyCompromise", "--data", datadir.path).stdout.decode()
     assert HOSTNAME in out and serial.lower() in out and "keyCompromise" in out
     assert str(tls / "crl.pem") in out and "number 2" in out
+    assert "The server still sends this certificate" in out and f"tsubame cert issue {HOSTNAME}" in out, out
 
     verify = openssl("crl", "-in", tls / "crl.pem", "-CAfile", tls / "ca.pem", "-verify", "-noout")
     assert verify.returncode == 0 and "verify OK" in verify.stdout + verify.stderr

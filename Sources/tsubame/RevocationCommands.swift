@@ -10,8 +10,8 @@ extension CACommand {
             abstract: "Revoke a certificate the private CA issued, and write a new CRL (DIR/tls/crl.pem, crl.der).",
             discussion: """
                 The revocation is recorded in DIR/tls/revoked.txt and the CRL is regenerated at once (valid for \
-                \(Revocation.defaultCRLDays) days; reissue it with `tsubame ca crl` before then). Publish crl.der or \
-                crl.pem at [tls] crl_url so clients can fetch it.
+                \(Revocation.defaultCRLDays) days; a running `tsubame serve` reissues it when a third of that is \
+                left, or run `tsubame ca crl`). Publish crl.der or crl.pem at [tls] crl_url so clients can fetch it.
                 """)
         @Argument(help: ArgumentHelp(
             "The certificate (a PEM file, leaf first) or its serial number in hex (with or without colons).",
@@ -58,6 +58,19 @@ extension CACommand {
                 """)
             }
             CRL.describe(result.crl, paths: paths)
+            if Self.serverUses(serial, paths: paths) {
+                let arguments = names.map { ServerIdentity.ipAddressBytes($0) == nil ? $0 : "--ip \($0)" }
+                print("""
+                The server still sends this certificate: issue a new one now (the running server reloads it):
+                  tsubame cert issue \(arguments.joined(separator: " ")) --data \(options.folder.path)
+                """)
+            }
+        }
+
+        /// Whether DIR/tls/server.pem is the certificate with `serial`.
+        static func serverUses(_ serial: CertificateSerial, paths: TLSPaths) -> Bool {
+            guard let leaf = try? PEMFiles.readCertificates(paths.serverCertificate).first else { return false }
+            return (try? CertificateSerial(leaf.serialNumber)) == serial
         }
 
         /// The names of the certificate with `serial`: from issued.txt, or DIR/tls/server.pem when
@@ -76,7 +89,7 @@ extension CACommand {
         static let configuration = CommandConfiguration(
             commandName: "crl",
             abstract: "Write a new CRL (DIR/tls/crl.pem and crl.der) listing the revoked certificates, with the next number.",
-            discussion: "Run it before the current CRL's next update (e.g. from cron): clients refuse a stale CRL.")
+            discussion: "Clients refuse a stale CRL: a running `tsubame serve` reissues it when a third of its period is left; without one, run this before the next update (e.g. from cron).")
         @Option(help: "Days until the next update (1 to \(Revocation.maximumCRLDays)).") var days: Int = Revocation.defaultCRLDays
         @OptionGroup var options: DataOption
 
@@ -99,8 +112,8 @@ extension CACommand {
             Wrote CRL number \(crl.number.map(String.init) ?? "?") (\(count) revoked certificate\(count == 1 ? "" : "s"), next update \(crl.nextUpdate?.formatted(.iso8601) ?? "none")):
               \(paths.crlPEM)
               \(paths.crlDER)
-            Publish it at the URL set as [tls] crl_url (certificates issued since that was set name it), and run
-            `tsubame ca crl` again before the next update.
+            Publish it at the URL set as [tls] crl_url (certificates issued since that was set name it). A running
+            `tsubame serve` reissues it when a third of its period is left; without one, run `tsubame ca crl` before then.
             """)
         }
     }
