@@ -42,6 +42,11 @@ def test_sni_picks_the_certificate_for_the_name(datadir, start_server):
     assert (datadir.path / "tls" / "sni" / "_wildcard.wild.example" / "chain.pem").is_file()
     server = start_server(pop3=True)
     assert server.wait_for_line(r"TLS certificates by SNI for .*other\.example", 10)
+    listing = run_cli("cert", "list", "--data", datadir.path).stdout.decode()
+    assert re.search(r"default: .*server-chain\.pem\n  names:   mx\.test\.example, localhost", listing), listing
+    assert re.search(r"SNI: .*sni/other\.example/chain\.pem\n  names:   other\.example, mail\.other\.example", listing), listing
+    assert "SNI: " + str(datadir.path / "tls" / "sni" / "_wildcard.wild.example" / "chain.pem") in listing, listing
+    assert listing.count("renewed automatically") == 3, listing
 
     default = ["localhost", HOSTNAME]
     port = server.pop3s_port

@@ -6,7 +6,7 @@ import TsubameServer
 struct CertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cert", abstract: "Create the server certificate (DIR/tls/server-chain.pem and server-key.pem).",
-        subcommands: [Issue.self, SelfSigned.self, Show.self, CSR.self, Install.self])
+        subcommands: [Issue.self, SelfSigned.self, Show.self, List.self, CSR.self, Install.self])
 
     /// HOST... [--ip ADDR]... [--key TYPE] [--days N], shared by both commands.
     struct Request: ParsableArguments {
