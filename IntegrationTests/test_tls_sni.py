@@ -146,3 +146,21 @@ def test_one_server_per_data_folder(server, datadir):
     assert proc.returncode != 0
     assert f"another tsubame serve (pid {server.pid}) is already running" in proc.stderr, proc.stderr
     assert (datadir.path / "tsubame.pid").read_text().strip() == str(server.pid)
+
+
+def test_removing_an_sni_certificate_falls_back_to_the_default(pop3_server, datadir):
+    issue(datadir, "gone.example")
+    pop3_server.wait_for_line(r"by SNI for gone\.example", 10)
+    assert peer_names(pop3_server.pop3s_port, datadir, "gone.example") == ["gone.example"]
+    old = datadir.path / "tls" / "sni" / "gone.example"
+    for f in old.iterdir():
+        f.unlink()
+    old.rmdir()
+    pop3_server.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while pop3_server.log().count("TLS certificates reloaded") < 2:
+        assert time.monotonic() < deadline, pop3_server.log()
+        time.sleep(0.1)
+    with pytest.raises(ssl.SSLCertVerificationError):   # the default certificate is not for it
+        peer_names(pop3_server.pop3s_port, datadir, "gone.example")
+    assert peer_names(pop3_server.pop3s_port, datadir, HOSTNAME) == ["localhost", HOSTNAME]
