@@ -74,10 +74,11 @@ public struct ProbeOptions: Sendable {
 /// accepting whatever chain the server sends, and returns that chain. It trusts nothing and
 /// checks nothing: the caller verifies the chain (TsubamePKI's CertificateReport).
 public enum TLSProbe {
-    /// Fetches the chain `target` presents. Throws `ProbeError`.
-    public static func fetch(_ target: ProbeTarget, options: ProbeOptions,
-                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> ProbeResult {
-        try await fetchFuture(target, options: options, eventLoop: group.next()).get()
+    /// Fetches the chain `target` presents; throws `ProbeError`. Blocking, for the command line
+    /// (a thread outside Swift's cooperative pool and the event loops).
+    public static func fetchWaiting(_ target: ProbeTarget, options: ProbeOptions,
+                                    group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws -> ProbeResult {
+        try fetchFuture(target, options: options, eventLoop: group.next()).wait()
     }
 
     static func fetchFuture(_ target: ProbeTarget, options: ProbeOptions, eventLoop: any EventLoop) -> EventLoopFuture<ProbeResult> {

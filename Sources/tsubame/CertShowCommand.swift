@@ -11,7 +11,10 @@ import TsubamePKI
 import TsubameServer
 
 extension CertCommand {
-    struct Show: AsyncParsableCommand {
+    /// Synchronous on purpose: checking a chain waits for swift-certificates' async Verifier, and
+    /// an async command would wait on a thread of Swift's cooperative pool, which on a one-CPU
+    /// machine is the thread the Verifier needs.
+    struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a certificate file (PEM, leaf first) or the certificate a live server presents, and check it: chain, host name, dates, strength.",
             discussion: """
@@ -36,9 +39,9 @@ extension CertCommand {
             }
         }
 
-        func run() async throws {
+        func run() throws {
             if let remoteTarget {
-                try await showRemote(remoteTarget)
+                try showRemote(remoteTarget)
                 return
             }
             let paths = TLSPaths(dataDirectory: options.folder.path)
@@ -68,14 +71,14 @@ extension CertCommand.Show {
     }
 
     /// Fetches the chain the server presents and prints the same report as for a file.
-    func showRemote(_ target: ProbeTarget) async throws {
+    func showRemote(_ target: ProbeTarget) throws {
         let paths = TLSPaths(dataDirectory: options.folder.path)
         var trusted: String? = ca
         if trusted == nil && PEMFiles.exists(paths.caCertificate) { trusted = paths.caCertificate }
         let name = host ?? target.host
         let result: ProbeResult
         do {
-            result = try await TLSProbe.fetch(target, options: ProbeOptions(
+            result = try TLSProbe.fetchWaiting(target, options: ProbeOptions(
                 startTLS: startTLS, serverName: name, timeout: .seconds(Int64(timeout))))
         } catch {
             let message = Array("tsubame: cannot fetch the certificate: \(error)\n".utf8)

@@ -14,7 +14,7 @@ struct TemporaryFileSweepTests {
         let path = "\(root)/\(relative)"
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                 withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: 65, count: bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 65, count: bytes)))
         let when = now - hoursOld * 3600
         var times = [timespec(tv_sec: Int(when), tv_nsec: 0), timespec(tv_sec: Int(when), tv_nsec: 0)]
         #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
