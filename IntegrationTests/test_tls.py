@@ -135,6 +135,16 @@ def test_old_protocols_and_weak_ciphers_are_refused(pop3_server):
     assert re.search(rb"Cipher is ECDHE-(ECDSA|RSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)", good.stdout), good.stdout
 
 
+def test_min_version_1_3_refuses_tls_1_2(datadir, start_server):
+    datadir.set_table("tls", min_version="1.3")
+    server = start_server(pop3=True)
+    port = str(server.pop3s_port)
+    assert s_client(f"127.0.0.1:{port}", "-tls1_2").returncode != 0
+    assert s_client(f"127.0.0.1:{port}", "-tls1_3").returncode == 0
+    assert s_client(f"127.0.0.1:{server.port}", "-starttls", "smtp", "-tls1_2").returncode != 0
+    assert s_client(f"127.0.0.1:{server.port}", "-starttls", "smtp", "-tls1_3").returncode == 0
+
+
 @pytest.mark.parametrize("table_value", ["required"])
 def test_smtp_required_tls_refuses_mail_before_starttls(datadir, start_server, table_value):
     datadir.set_table("tls", smtp=table_value, pop3=table_value)

@@ -139,6 +139,8 @@ enum ConfigSchema {
         tlsMode(.submissions, "TLS on the submissions listener (465): \"implicit\", TLS from the first byte (RFC 8314 §3.3)."),
         tlsMode(.pop3, "TLS on the pop3 listener: \"optional\" offers STLS (RFC 2595); \"required\" demands it; \"none\"."),
         tlsMode(.pop3s, "TLS on the pop3s listener: \"implicit\", TLS from the first byte (RFC 8314)."),
+        .string("tls", "min_version", "The oldest TLS version accepted: \"1.2\" (RFC 8996 retired 1.0 and 1.1) or \"1.3\".",
+                \.tls.minimumVersion, validate: { ["1.2", "1.3"].contains($0) ? nil : "must be \"1.2\" or \"1.3\" (TLS 1.0 and 1.1 are not offered, RFC 8996)" }),
 
         .integer("server", "shutdown_grace", 0...3600,
                  "Seconds that messages in transfer get to finish on SIGTERM before connections are cut.",

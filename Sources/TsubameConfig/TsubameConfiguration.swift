@@ -71,6 +71,8 @@ public struct TLSSettings: Sendable, Equatable {
     /// Where clients can fetch the private CA's CRL (http:// or https://); when set, issued
     /// certificates carry it in a CRL Distribution Points extension (RFC 5280 §4.2.1.13).
     public var crlURL = ""
+    /// "1.2" or "1.3": the oldest TLS version the listeners accept.
+    public var minimumVersion = "1.2"
     public var modes: [ListenerName: TLSMode] = [
         .smtp: .optional, .submission: .required, .submissions: .implicit, .pop3: .optional, .pop3s: .implicit,
     ]

@@ -45,7 +45,7 @@ final class TLSContextProvider: Sendable {
     func load(_ settings: TLSSettings) throws -> [String] {
         let (certificatePath, keyPath) = paths(settings)
         let identity = try Self.readPair(chain: certificatePath, key: keyPath)
-        var configuration = Self.baseConfiguration(identity)
+        var configuration = Self.baseConfiguration(identity, settings: settings)
         let (index, names) = try Self.loadSNICertificates(in: resolve(settings.sniDirectory))
         if !index.isEmpty {
             configuration.sslContextCallback = { values, promise in
@@ -62,11 +62,12 @@ final class TLSContextProvider: Sendable {
         return names
     }
 
-    /// TLS 1.2 and 1.3 with the suites above, serving `identity` by default.
-    private static func baseConfiguration(_ identity: CertificateAndKey) -> TLSConfiguration {
+    /// TLS 1.2 (unless `min_version` is 1.3) and 1.3 with the suites above, serving `identity` by default.
+    private static func baseConfiguration(_ identity: CertificateAndKey, settings: TLSSettings) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: identity.chain.map { .certificate($0) }, privateKey: .privateKey(identity.key))
-        configuration.minimumTLSVersion = .tlsv12  // NIOSSL's default would allow TLS 1.0
+        // NIOSSL's default would allow TLS 1.0; RFC 8996 forbids 1.0 and 1.1.
+        configuration.minimumTLSVersion = settings.minimumVersion == "1.3" ? .tlsv13 : .tlsv12
         configuration.cipherSuites = tls12CipherSuites
         configuration.shutdownTimeout = closeNotifyWait
         return configuration
@@ -94,7 +95,7 @@ final class TLSContextProvider: Sendable {
             }
             let identity = try readPair(chain: folder.chain, key: folder.key)
             do {
-                _ = try NIOSSLContext(configuration: baseConfiguration(identity))
+                _ = try NIOSSLContext(configuration: baseConfiguration(identity, settings: TLSSettings()))
             } catch {
                 throw TLSLoadError("the SNI certificate \(folder.chain) and key \(folder.key) do not work together: \(error)")
             }
