@@ -19,7 +19,8 @@ public enum ConfigTemplate {
             if let address = config.listeners[name] {
                 text += "\(name.rawValue) = \"\(address)\"\n"
             } else {
-                text += "# \(name.rawValue) = \"0.0.0.0:\(name.standardPort)\"\n"
+                let note = name == .submission || name == .submissions ? "   # no SMTP AUTH yet: mail for local users only" : ""
+                text += "# \(name.rawValue) = \"0.0.0.0:\(name.standardPort)\"\(note)\n"
             }
         }
         for table in ConfigSchema.tables where table != "listeners" {
