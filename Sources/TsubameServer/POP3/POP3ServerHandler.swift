@@ -11,7 +11,7 @@ import TsubameConfig
 /// actions: checking passwords, locking and listing the Maildir, streaming messages, deleting.
 /// While an asynchronous step runs, no more input is read (backpressure), and pipelined
 /// commands wait in order (RFC 2449 §6.6).
-final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -21,16 +21,16 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let server: POP3ServerContext
     private let config: TsubameConfiguration
-    private let connection: ConnectionCore
+    let connection: ConnectionCore
     private var session: POP3Session
     private var framer = CommandLineFramer(maximumLineLength: 255)
-    private var input = ByteBuffer()
-    private var quiesceRequested = false
+    var input = ByteBuffer()
+    var quiesceRequested = false
     private var mailbox: MailboxAddress?
     private var lock: MaildropLock?
     private let tlsMode: TLSMode
-    private var tlsInfo = TLSSessionInfo()
-    private var logger: Logger
+    var tlsInfo = TLSSessionInfo()
+    var logger: Logger
 
     init(server: POP3ServerContext, tlsMode: TLSMode) {
         self.server = server
@@ -94,36 +94,6 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !connection.isClosing else { return }
-        connection.received(unwrapInboundIn(data), into: &input)
-        processInput(context: context)
-    }
-
-    func read(context: ChannelHandlerContext) {
-        connection.read(context: context)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        connection.resumeReading(context: context)
-        context.fireChannelWritabilityChanged()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if tlsInfo.observe(event, context: context) {
-            logger.info("TLS established", metadata: ["tls": "\(tlsInfo.summary ?? "")"])
-        }
-        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
-        // Shutdown: a message being sent finishes; nothing is deleted without QUIT.
-        quiesceRequested = true
-        closeIfQuiescing(context: context)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("connection error: \(error)")
-        connection.close(context: context)
-    }
-
     static func isLoopback(_ address: SocketAddress) -> Bool {
         guard let ip = address.ipAddress else { return false }
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
@@ -131,7 +101,7 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Input
 
-    private func processInput(context: ChannelHandlerContext) {
+    func processInput(context: ChannelHandlerContext) {
         while !connection.isWaiting && !connection.isClosing, let event = framer.next(from: &input) {
             let action: POP3Session.Action
             switch event {
@@ -372,7 +342,8 @@ final class POP3ServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Closing
 
-    private func closeIfQuiescing(context: ChannelHandlerContext) {
+    /// Shutdown: a message being sent finishes; nothing is deleted without QUIT.
+    func closeIfQuiescing(context: ChannelHandlerContext) {
         guard quiesceRequested, !connection.isWaiting, !connection.isClosing else { return }
         output.writePOP3Response(.shuttingDown)
         connection.close(context: context)

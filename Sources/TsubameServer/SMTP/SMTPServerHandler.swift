@@ -11,7 +11,7 @@ import TsubameConfig
 ///
 /// Backpressure: while an asynchronous step runs (a lookup, a write, a commit) no further
 /// reads are requested, so buffers stay bounded whatever the client sends.
-final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -27,15 +27,15 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let server: SMTPServerContext
     private let config: TsubameConfiguration
-    private let connection: ConnectionCore
+    let connection: ConnectionCore
     private var session: SMTPSession<ResolvedRecipient>
     private var framer = CommandLineFramer()
     private var mode = InputMode.commands
-    private var input = ByteBuffer()
+    var input = ByteBuffer()
     private var transfer: MessageTransfer?
-    private var quiesceRequested = false
-    private var tlsInfo = TLSSessionInfo()
-    private var logger: Logger
+    var quiesceRequested = false
+    var tlsInfo = TLSSessionInfo()
+    var logger: Logger
 
     init(server: SMTPServerContext, tlsMode: TLSMode) {
         self.server = server
@@ -82,39 +82,9 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !connection.isClosing else { return }
-        connection.received(unwrapInboundIn(data), into: &input)
-        processInput(context: context)
-    }
-
-    func read(context: ChannelHandlerContext) {
-        connection.read(context: context)
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        connection.resumeReading(context: context)
-        context.fireChannelWritabilityChanged()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if tlsInfo.observe(event, context: context) {
-            logger.info("TLS established", metadata: ["tls": "\(tlsInfo.summary ?? "")"])
-        }
-        guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
-        // Graceful shutdown: idle sessions get 421 now; a message in transfer finishes first.
-        quiesceRequested = true
-        closeIfQuiescing(context: context)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("connection error: \(error)")
-        connection.close(context: context)
-    }
-
     // MARK: Input
 
-    private func processInput(context: ChannelHandlerContext) {
+    func processInput(context: ChannelHandlerContext) {
         loop: while !connection.isWaiting && !connection.isClosing {
             switch mode {
             case .commands:
@@ -282,7 +252,8 @@ final class SMTPServerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         connection.output.writeSMTPReply(reply)
     }
 
-    private func closeIfQuiescing(context: ChannelHandlerContext) {
+    /// Graceful shutdown: idle sessions get 421 now; a message in transfer finishes first.
+    func closeIfQuiescing(context: ChannelHandlerContext) {
         guard quiesceRequested, !session.isInMessageTransfer, !connection.isWaiting, !connection.isClosing else { return }
         logger.debug("closing for shutdown")
         send(.shuttingDown(hostname: config.hostname))
