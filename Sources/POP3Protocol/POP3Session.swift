@@ -1,4 +1,3 @@
-import ProtocolSupport
 import SASL
 
 /// One message of the maildrop snapshot taken at login (RFC 1939 §5: the list does not change
@@ -34,17 +33,33 @@ public struct POP3SessionConfiguration: Sendable, Equatable {
     }
 }
 
+/// The maildrop of a logged-in user: the snapshot taken at login, with the deletion marks.
+public struct OpenMaildrop: Sendable, Equatable {
+    public var user: String
+    public var messages: [MaildropMessage]
+
+    public init(user: String, messages: [MaildropMessage]) {
+        self.user = user
+        self.messages = messages
+    }
+}
+
 /// The POP3 server session as a pure state machine: AUTHORIZATION → TRANSACTION → UPDATE
 /// (RFC 1939 §3). The channel handler executes the actions it returns.
 public struct POP3Session: Sendable {
+    /// Where the session is, holding the data that exists there and only there.
     public enum State: Sendable, Equatable {
+        /// AUTHORIZATION; `user` is the name a USER command gave for the PASS that follows.
         case authorization(user: String?)
+        /// "+ " was sent; the next line is a SASL response (RFC 5034 §4).
         case awaitingSASLResponse
         case verifyingCredentials
-        case openingMaildrop
-        case transaction
-        case sendingMessage
-        case updating
+        case openingMaildrop(user: String)
+        case transaction(OpenMaildrop)
+        /// RETR or TOP of the message at `index` is being sent.
+        case sendingMessage(OpenMaildrop, index: Int)
+        /// QUIT in TRANSACTION: the marked messages are being removed (RFC 1939 §6).
+        case updating(OpenMaildrop)
         case closed
     }
 
@@ -57,7 +72,7 @@ public struct POP3Session: Sendable {
         case reply(POP3Response)
         /// A status line and a short multi-line body (CAPA, AUTH's mechanism list).
         case replyLines(POP3Response, [String])
-        /// "+OK" then one line per undeleted message, pulled with `listingLine(_:at:)`.
+        /// "+OK" then one line per undeleted message, taken from `listingLines(_:)`.
         case sendListing(POP3Response, ListingKind)
         /// "+ " continuation for SASL (RFC 5034 §4).
         case continueSASL
@@ -67,9 +82,9 @@ public struct POP3Session: Sendable {
         case verifyCredentials(user: String, password: String)
         case openMaildrop(user: String)
         /// "+OK" then the message, LF → CRLF and dot-stuffed; TOP sets `bodyLineLimit`.
-        /// Answer with `messageSent(_:seen:)`.
+        /// Answer with `messageSent(index:newLocation:)`.
         case sendMessage(POP3Response, index: Int, bodyLineLimit: Int?)
-        /// QUIT in TRANSACTION: remove these messages durably, then `updateFinished(removed:)`.
+        /// QUIT in TRANSACTION: remove these messages durably, then `updateFinished(removedAll:)`.
         case update([MaildropMessage])
         case close(POP3Response)
     }
@@ -81,8 +96,6 @@ public struct POP3Session: Sendable {
 
     public let configuration: POP3SessionConfiguration
     public private(set) var state = State.authorization(user: nil)
-    public private(set) var user: String?
-    public private(set) var messages: [MaildropMessage] = []
     public private(set) var errorCount = 0
 
     public init(configuration: POP3SessionConfiguration) {
@@ -92,8 +105,12 @@ public struct POP3Session: Sendable {
     /// The next line is a SASL response, not a command.
     public var expectsSASLResponse: Bool { state == .awaitingSASLResponse }
 
-    public var isInTransaction: Bool {
-        state == .transaction || state == .sendingMessage
+    /// The maildrop snapshot once logged in; empty before.
+    public var messages: [MaildropMessage] {
+        switch state {
+        case .transaction(let maildrop), .sendingMessage(let maildrop, _), .updating(let maildrop): return maildrop.messages
+        case .authorization, .awaitingSASLResponse, .verifyingCredentials, .openingMaildrop, .closed: return []
+        }
     }
 
     // MARK: Commands
@@ -106,15 +123,21 @@ public struct POP3Session: Sendable {
     }
 
     public mutating func receive(_ command: POP3Command) -> Action {
+        // The two that change the snapshot come first: inside the switch, its copy of the
+        // state would make them change a copy of the snapshot.
+        if case .transaction = state {
+            if case .dele(let number) = command { return delete(number) }
+            if case .rset = command { return undeleteAll() }
+        }
         switch (command, state) {
         case (.capa, _):
             return .replyLines(.ok("Capability list follows"), capabilities)
         case (.quit, .authorization):
             state = .closed
             return .close(.ok("Tsubame POP3 server signing off"))
-        case (.quit, .transaction):
-            state = .updating
-            return .update(messages.filter(\.isDeleted))
+        case (.quit, .transaction(let maildrop)):
+            state = .updating(maildrop)
+            return .update(maildrop.messages.filter(\.isDeleted))
         case (.noop, .transaction):
             return .reply(.ok(""))
 
@@ -136,35 +159,28 @@ public struct POP3Session: Sendable {
         case (.auth(let mechanism, let initialResponse), .authorization):
             return beginAuthentication(mechanism: mechanism, initialResponse: initialResponse)
 
-        case (.stat, .transaction):
-            let live = messages.filter { !$0.isDeleted }
+        case (.stat, .transaction(let maildrop)):
+            let live = maildrop.messages.filter { !$0.isDeleted }
             return .reply(.ok("\(live.count) \(live.reduce(0) { $0 + $1.size })"))
-        case (.list(let number?), .transaction):
-            if let problem = problem(with: number) { return fail(problem) }
-            return .reply(.ok("\(number) \(messages[number - 1].size)"))
-        case (.list(nil), .transaction):
-            let live = messages.filter { !$0.isDeleted }
+        case (.list(let number?), .transaction(let maildrop)):
+            if let problem = problem(with: number, in: maildrop) { return fail(problem) }
+            return .reply(.ok("\(number) \(maildrop.messages[number - 1].size)"))
+        case (.list(nil), .transaction(let maildrop)):
+            let live = maildrop.messages.filter { !$0.isDeleted }
             return .sendListing(.ok("\(live.count) messages (\(live.reduce(0) { $0 + $1.size }) octets)"), .sizes)
-        case (.uidl(let number?), .transaction):
-            if let problem = problem(with: number) { return fail(problem) }
-            return .reply(.ok("\(number) \(messages[number - 1].uid)"))
+        case (.uidl(let number?), .transaction(let maildrop)):
+            if let problem = problem(with: number, in: maildrop) { return fail(problem) }
+            return .reply(.ok("\(number) \(maildrop.messages[number - 1].uid)"))
         case (.uidl(nil), .transaction):
             return .sendListing(.ok("Unique-ID listing follows"), .uids)
-        case (.retr(let number), .transaction):
-            if let problem = problem(with: number) { return fail(problem) }
-            state = .sendingMessage
-            return .sendMessage(.ok("\(messages[number - 1].size) octets"), index: number - 1, bodyLineLimit: nil)
-        case (.top(let number, let lines), .transaction):
-            if let problem = problem(with: number) { return fail(problem) }
-            state = .sendingMessage
+        case (.retr(let number), .transaction(let maildrop)):
+            if let problem = problem(with: number, in: maildrop) { return fail(problem) }
+            state = .sendingMessage(maildrop, index: number - 1)
+            return .sendMessage(.ok("\(maildrop.messages[number - 1].size) octets"), index: number - 1, bodyLineLimit: nil)
+        case (.top(let number, let lines), .transaction(let maildrop)):
+            if let problem = problem(with: number, in: maildrop) { return fail(problem) }
+            state = .sendingMessage(maildrop, index: number - 1)
             return .sendMessage(.ok("Top of message follows"), index: number - 1, bodyLineLimit: lines)
-        case (.dele(let number), .transaction):
-            if let problem = problem(with: number) { return fail(problem) }
-            messages[number - 1].isDeleted = true
-            return .reply(.ok("Message \(number) deleted"))
-        case (.rset, .transaction):
-            for index in messages.indices { messages[index].isDeleted = false }
-            return .reply(.ok("Maildrop has \(messages.count) messages (\(messages.reduce(0) { $0 + $1.size }) octets)"))
 
         case (.unknown, _):
             return fail(.unknownCommand)
@@ -192,8 +208,7 @@ public struct POP3Session: Sendable {
             state = .authorization(user: nil)
             return fail(.authenticationFailed)
         }
-        self.user = user
-        state = .openingMaildrop
+        state = .openingMaildrop(user: user)
         return .openMaildrop(user: user)
     }
 
@@ -205,18 +220,15 @@ public struct POP3Session: Sendable {
     }
 
     public mutating func maildropOpened(_ result: Result<[MaildropMessage], MaildropFailure>) -> Action {
-        guard state == .openingMaildrop else { preconditionFailure("no maildrop being opened") }
+        guard case .openingMaildrop(let user) = state else { preconditionFailure("no maildrop being opened") }
         switch result {
         case .success(let snapshot):
-            messages = snapshot
-            state = .transaction
+            state = .transaction(OpenMaildrop(user: user, messages: snapshot))
             return .reply(.ok("Logged in, \(snapshot.count) messages (\(snapshot.reduce(0) { $0 + $1.size }) octets)"))
         case .failure(.inUse):
-            user = nil
             state = .authorization(user: nil)
             return fail(.mailboxInUse)
         case .failure(.unavailable):
-            user = nil
             state = .authorization(user: nil)
             return fail(.temporaryFailure)
         }
@@ -224,27 +236,29 @@ public struct POP3Session: Sendable {
 
     /// RETR/TOP finished; `newLocation` when RETR moved the file (new/ → cur/, seen).
     public mutating func messageSent(index: Int, newLocation: String?) {
-        guard state == .sendingMessage else { preconditionFailure("no message being sent") }
-        if let newLocation { messages[index].location = newLocation }
-        state = .transaction
+        guard case .sendingMessage(var maildrop, let sending) = state, sending == index else {
+            preconditionFailure("message \(index) is not being sent")
+        }
+        state = .closed  // `maildrop` is then the snapshot's only owner: changed in place, not copied
+        if let newLocation { maildrop.messages[index].location = newLocation }
+        state = .transaction(maildrop)
     }
 
     public mutating func updateFinished(removedAll: Bool) -> Action {
-        guard state == .updating else { preconditionFailure("no update in progress") }
+        guard case .updating(let maildrop) = state else { preconditionFailure("no update in progress") }
         state = .closed
-        let count = messages.filter(\.isDeleted).count
+        let count = maildrop.messages.filter(\.isDeleted).count
         return .close(removedAll ? .ok("Tsubame POP3 server signing off (\(count) messages deleted)")
                                  : .error("Some deleted messages were not removed", code: .systemTemporary))
     }
 
-    /// Line `position` (0-based among undeleted messages) of a LIST or UIDL listing.
+    /// The lines of a LIST or UIDL listing: "number size" or "number uid" for each undeleted
+    /// message, numbered as at login (RFC 1939 §5).
     public func listingLines(_ kind: ListingKind) -> some Sequence<String> {
         messages.enumerated().lazy.filter { !$0.element.isDeleted }.map { index, message in
             kind == .sizes ? "\(index + 1) \(message.size)" : "\(index + 1) \(message.uid)"
         }
     }
-
-    // MARK: Internals
 
     /// The session after a successful TLS handshake: still in AUTHORIZATION, with passwords
     /// now allowed (RFC 2595 §4).
@@ -255,6 +269,7 @@ public struct POP3Session: Sendable {
         return fresh
     }
 
+    /// CAPA's lines (RFC 2449 §5): what this connection offers now.
     public var capabilities: [String] {
         var lines = ["TOP", "UIDL"]
         if configuration.stlsAvailable && !configuration.tlsActive { lines.append("STLS") }
@@ -265,6 +280,8 @@ public struct POP3Session: Sendable {
         lines += ["RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Tsubame"]
         return lines
     }
+
+    // MARK: Internals
 
     private mutating func beginAuthentication(mechanism: String?, initialResponse: [UInt8]?) -> Action {
         guard let mechanism else {
@@ -302,9 +319,31 @@ public struct POP3Session: Sendable {
     }
 
     /// Why message `number` cannot be used, or nil (RFC 1939 §5: deleted messages are not usable).
-    private func problem(with number: Int) -> POP3Response? {
-        guard number >= 1, number <= messages.count else { return .noSuchMessage }
-        return messages[number - 1].isDeleted ? .messageDeleted : nil
+    private func problem(with number: Int, in maildrop: OpenMaildrop) -> POP3Response? {
+        guard number >= 1, number <= maildrop.messages.count else { return .noSuchMessage }
+        return maildrop.messages[number - 1].isDeleted ? .messageDeleted : nil
+    }
+
+    /// DELE marks a message; it goes only at QUIT (RFC 1939 §5). The state lets go of the
+    /// snapshot while it changes, so the change is made in place, never on a copy: a DELE in a
+    /// mailbox of 20,000 messages stays cheap.
+    private mutating func delete(_ number: Int) -> Action {
+        guard case .transaction(var maildrop) = state else { preconditionFailure("DELE outside TRANSACTION") }
+        if let problem = problem(with: number, in: maildrop) { return fail(problem) }
+        state = .closed
+        maildrop.messages[number - 1].isDeleted = true
+        state = .transaction(maildrop)
+        return .reply(.ok("Message \(number) deleted"))
+    }
+
+    /// RSET unmarks every message (RFC 1939 §5), in place as `delete(_:)` does.
+    private mutating func undeleteAll() -> Action {
+        guard case .transaction(var maildrop) = state else { preconditionFailure("RSET outside TRANSACTION") }
+        state = .closed
+        for index in maildrop.messages.indices { maildrop.messages[index].isDeleted = false }
+        state = .transaction(maildrop)
+        let octets = maildrop.messages.reduce(0) { $0 + $1.size }
+        return .reply(.ok("Maildrop has \(maildrop.messages.count) messages (\(octets) octets)"))
     }
 
     /// Answers -ERR and counts it; at the limit the session ends.

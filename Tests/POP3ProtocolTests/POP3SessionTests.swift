@@ -32,7 +32,7 @@ struct POP3SessionTests {
         #expect(send(&session, "PASS secret") == .verifyCredentials(user: "alice@x", password: "secret"))
         #expect(session.credentialsVerified("alice@x") == .openMaildrop(user: "alice@x"))
         #expect(session.maildropOpened(.success(Self.snapshot)) == .reply(.ok("Logged in, 2 messages (350 octets)")))
-        #expect(session.state == .transaction)
+        #expect(session.state == .transaction(OpenMaildrop(user: "alice@x", messages: Self.snapshot)))
     }
 
     @Test func failedLoginReturnsToAuthorization() {
@@ -131,7 +131,7 @@ struct POP3SessionTests {
     func transactionErrors(line: String, expected: POP3Response) {
         var session = loggedIn()
         #expect(send(&session, line) == .reply(expected))
-        #expect(session.state == .transaction)
+        #expect(session.state == loggedIn().state)
     }
 
     @Test func commandsBeforeLoginAreRefused() {

@@ -2,7 +2,6 @@ import AccountDirectory
 import Logging
 import MaildirStore
 import NIOCore
-import NIOExtras
 import POP3Protocol
 import ProtocolSupport
 import TsubameConfig
