@@ -1,57 +1,12 @@
-/// Limits and identity a session needs; all come from the configuration.
-public struct SMTPSessionConfiguration: Sendable, Equatable {
-    public var hostname: String
-    public var maximumMessageSize: Int
-    public var maximumRecipients: Int
-    public var maximumErrors: Int
-    /// STARTTLS can be offered (a certificate is loaded and the listener allows it).
-    public var startTLSAvailable = false
-    /// Mail transactions need TLS first (RFC 3207 §4: 530 5.7.0).
-    public var tlsRequired = false
-    /// The connection is encrypted (after STARTTLS, or implicit TLS).
-    public var tlsActive = false
-
-    public init(hostname: String, maximumMessageSize: Int, maximumRecipients: Int, maximumErrors: Int,
-                startTLSAvailable: Bool = false, tlsRequired: Bool = false, tlsActive: Bool = false) {
-        self.hostname = hostname
-        self.maximumMessageSize = maximumMessageSize
-        self.maximumRecipients = maximumRecipients
-        self.maximumErrors = maximumErrors
-        self.startTLSAvailable = startTLSAvailable
-        self.tlsRequired = tlsRequired
-        self.tlsActive = tlsActive
-    }
-}
-
-/// What the session learned about one recipient from the account directory.
-public enum RecipientVerdict<Destination: Sendable & Equatable>: Sendable, Equatable {
-    case accept(Destination)
-    case unknownUser
-    case relayDenied
-    case temporaryFailure
-}
-
-/// One accepted recipient: the address as given and where it resolved to.
-public struct SMTPRecipient<Destination: Sendable & Equatable>: Sendable, Equatable {
-    public var address: SMTPMailbox
-    public var destination: Destination
-}
-
-/// The envelope of the transaction in progress (RFC 5321 §2.3.1).
-public struct SMTPEnvelope<Destination: Sendable & Equatable>: Sendable, Equatable {
-    public var reversePath: SMTPReversePath
-    public var recipients: [SMTPRecipient<Destination>] = []
-    public var bodyType: SMTPBodyType = .sevenBit
-    public var smtputf8 = false
-    public var declaredSize: Int?
-}
-
 /// The SMTP server session as a pure state machine (RFC 5321 §4.1.4 ordering rules).
 ///
-/// The channel handler feeds it events (a command, the result of a directory lookup, the end of
-/// the content, the result of storing) and executes the `Action` it returns. It knows nothing
-/// of sockets, disks or clocks. `Destination` is whatever the directory resolves a recipient to.
+/// The channel handler feeds it events (a command, the result of a directory lookup, the
+/// octets of message content, the result of storing) and executes the `Action` it returns;
+/// it asks `expectedInput` what the next bytes are. The session knows nothing of sockets,
+/// disks or clocks. `Destination` is whatever the directory resolves a recipient to.
 public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
+    public typealias Envelope = SMTPEnvelope<Destination>
+
     public enum Greeting: Sendable, Equatable {
         case helo(String)
         case ehlo(String)
@@ -63,16 +18,61 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         }
     }
 
+    /// Where the session is, holding the data that exists there and only there: a transaction
+    /// needs a greeting, content needs an envelope with recipients, a chunk knows its length.
     public enum Phase: Sendable, Equatable {
+        /// Before EHLO or HELO, and again after a TLS handshake (RFC 3207 §4.2).
         case awaitingGreeting
-        case ready
-        case awaitingRecipientVerdict
-        case receivingData
-        /// Between BDAT chunks (RFC 3030 §3): only BDAT, RSET, NOOP and QUIT make sense.
-        case receivingChunks
-        case readingChunk(last: Bool, accepted: Bool)
-        case awaitingStorage
+        /// Reading commands; the envelope is the transaction MAIL opened, if any.
+        case ready(Greeting, Envelope?)
+        /// The directory is being asked about `pending`; `recipientVerdict(_:)` answers.
+        case awaitingRecipientVerdict(Greeting, Envelope, pending: SMTPMailbox)
+        /// After the 354: content up to CRLF.CRLF (RFC 5321 §4.1.1.4).
+        case receivingData(Greeting, Envelope)
+        /// Between BDAT chunks (RFC 3030 §2): only BDAT, RSET, NOOP and QUIT make sense.
+        /// `octets` is the length of the message so far.
+        case receivingChunks(Greeting, Envelope, octets: Int)
+        /// Reading the octets of an accepted BDAT chunk.
+        case readingChunk(Greeting, Envelope, Chunk)
+        /// Reading the octets of a refused BDAT chunk, only to stay in step with the client;
+        /// `refusal` is answered after its last octet.
+        case skippingChunk(Greeting?, remaining: Int, refusal: ChunkRefusal)
+        /// The content is complete; `storageCompleted(_:)` brings the store's answer.
+        case awaitingStorage(Greeting, Envelope)
         case closed
+    }
+
+    /// A BDAT chunk being read (RFC 3030 §2).
+    public struct Chunk: Sendable, Equatable {
+        /// Octets of the chunk not read yet.
+        public var remaining: Int
+        public var last: Bool
+        /// The message's length with this chunk, for the 250 reply after it.
+        public var messageOctets: Int
+    }
+
+    /// Why the octets of a BDAT chunk are read and dropped.
+    public enum ChunkRefusal: Sendable, Equatable {
+        /// No transaction to add it to (no EHLO, no MAIL, no valid RCPT, TLS required first).
+        case outOfSequence(SMTPReply)
+        /// The message would pass the size limit: 552, and the transaction is abandoned
+        /// (RFC 1870 §6, RFC 3030 §2).
+        case messageTooBig
+    }
+
+    /// What the handler should read next.
+    public enum ExpectedInput: Sendable, Equatable {
+        /// Command lines.
+        case commands
+        /// DATA content up to CRLF.CRLF; then `contentEnded(problems:)`.
+        case dotTerminatedContent
+        /// Octets of an accepted chunk, kept as content; report them with
+        /// `chunkOctetsRead(_:)`, and the end with `chunkEnded(problems:)`.
+        case chunk(remaining: Int, last: Bool)
+        /// Octets of a refused chunk, read and dropped; reported like those of `chunk`.
+        case skippedChunk(remaining: Int)
+        /// Nothing: the session waits for the handler's work, or is closed.
+        case nothing
     }
 
     public enum Action: Sendable, Equatable {
@@ -87,8 +87,9 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         /// Call `chunkEnded(problems:)` after the last octet.
         case readChunk(size: Int, last: Bool, accepted: Bool)
         /// The content is complete and clean: store it; answer with `storageCompleted(_:)`.
-        case store(SMTPEnvelope<Destination>)
-        /// The transaction was abandoned (RSET, a new HELO, a rejected chunk): drop stored content.
+        case store(Envelope)
+        /// The transaction was abandoned with its content (RSET or another command between
+        /// chunks, rejected content): drop what was received, if anything, then reply.
         case discardContent(then: SMTPReply)
         /// Send the 220, then start TLS before reading anything more (RFC 3207 §4). Input
         /// already buffered behind STARTTLS is an injection attempt: close instead.
@@ -96,17 +97,41 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
     }
 
     public let configuration: SMTPSessionConfiguration
-    public private(set) var phase = Phase.awaitingGreeting
-    public private(set) var greeting: Greeting?
-    public private(set) var envelope: SMTPEnvelope<Destination>?
-    public private(set) var errorCount = 0
-    private var pendingRecipient: SMTPMailbox?
-    /// Octets announced by BDAT so far, so an oversized message is known early.
-    private var chunkedOctets = 0
-    private var chunkFailed: SMTPReply?
+    public internal(set) var phase = Phase.awaitingGreeting
+    public internal(set) var errorCount = 0
 
     public init(configuration: SMTPSessionConfiguration) {
         self.configuration = configuration
+    }
+
+    public var greeting: Greeting? {
+        switch phase {
+        case .awaitingGreeting, .closed: return nil
+        case .skippingChunk(let greeting, _, _): return greeting
+        case .ready(let greeting, _), .awaitingRecipientVerdict(let greeting, _, _), .receivingData(let greeting, _),
+             .receivingChunks(let greeting, _, _), .readingChunk(let greeting, _, _), .awaitingStorage(let greeting, _):
+            return greeting
+        }
+    }
+
+    public var envelope: Envelope? {
+        switch phase {
+        case .awaitingGreeting, .skippingChunk, .closed: return nil
+        case .ready(_, let envelope): return envelope
+        case .awaitingRecipientVerdict(_, let envelope, _), .receivingData(_, let envelope),
+             .receivingChunks(_, let envelope, _), .readingChunk(_, let envelope, _), .awaitingStorage(_, let envelope):
+            return envelope
+        }
+    }
+
+    public var expectedInput: ExpectedInput {
+        switch phase {
+        case .awaitingGreeting, .ready, .receivingChunks: return .commands
+        case .receivingData: return .dotTerminatedContent
+        case .readingChunk(_, _, let chunk): return .chunk(remaining: chunk.remaining, last: chunk.last)
+        case .skippingChunk(_, let remaining, _): return .skippedChunk(remaining: remaining)
+        case .awaitingRecipientVerdict, .awaitingStorage, .closed: return .nothing
+        }
     }
 
     /// The protocol name for the Received header (RFC 3848; RFC 6531 §3.7.3 for UTF8SMTP).
@@ -114,6 +139,14 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         guard case .ehlo = greeting else { return "SMTP" }
         let base = envelope?.smtputf8 == true ? "UTF8SMTP" : "ESMTP"
         return configuration.tlsActive ? base + "S" : base
+    }
+
+    /// True while a message is being received or stored; a graceful shutdown lets it finish.
+    public var isInMessageTransfer: Bool {
+        switch phase {
+        case .receivingData, .receivingChunks, .readingChunk, .skippingChunk, .awaitingStorage: return true
+        case .awaitingGreeting, .ready, .awaitingRecipientVerdict, .closed: return false
+        }
     }
 
     /// The session after a successful TLS handshake: everything learned before is forgotten
@@ -127,38 +160,49 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         return fresh
     }
 
-    /// True while a message is being received or stored; a graceful shutdown lets it finish.
-    public var isInMessageTransfer: Bool {
-        switch phase {
-        case .receivingData, .receivingChunks, .readingChunk, .awaitingStorage: return true
-        default: return false
-        }
-    }
-
     // MARK: Commands
 
+    /// A command line, parsed or not. Only while `expectedInput` is `.commands`.
     public mutating func receive(_ parsed: Result<SMTPCommand, SMTPCommandSyntaxError>) -> Action {
         switch parsed {
-        case .success(let command): return receive(command)
+        case .success(let command):
+            return receive(command)
         case .failure(let error):
-            if case .receivingChunks = phase { abandonChunks() }
+            if case .receivingChunks(let greeting, _, _) = phase {
+                return abandonChunks(greeting, reply: .syntaxError(error.reason))
+            }
+            requireCommandPhase()
             return fail(.syntaxError(error.reason))
         }
     }
 
     public mutating func receive(_ command: SMTPCommand) -> Action {
-        if case .receivingChunks = phase {
-            switch command {
-            case .bdat, .rset, .noop, .quit: break
-            default:
-                // RFC 3030 §3: anything else between chunks ends the transaction.
-                abandonChunks()
-                return fail(.badSequence("only BDAT, RSET, NOOP or QUIT may follow a BDAT chunk"))
-            }
+        switch phase {
+        case .receivingChunks(let greeting, let envelope, let octets):
+            return receiveBetweenChunks(command, greeting, envelope, octets: octets)
+        case .awaitingGreeting, .ready:
+            return receiveOutsideContent(command)
+        default:
+            preconditionFailure("a command while \(phase)")
         }
+    }
+
+    /// Framing errors found before a command could be parsed; a chunked transaction goes on.
+    public mutating func receiveLineTooLong() -> Action {
+        requireCommandPhase()
+        return fail(.lineTooLong)
+    }
+
+    public mutating func receiveBareLineEnding() -> Action {
+        requireCommandPhase()
+        return fail(.bareLineEndingInCommand)
+    }
+
+    private mutating func receiveOutsideContent(_ command: SMTPCommand) -> Action {
         if configuration.tlsRequired && !configuration.tlsActive {
             switch command {
             case .ehlo, .helo, .starttls, .noop, .rset, .quit: break
+            case .bdat(let size, let last): return skipChunk(size: size, last: last, refusal: .outOfSequence(.tlsRequired))
             default: return fail(.tlsRequired)
             }
         }
@@ -169,21 +213,22 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
             guard greeting != nil else { return fail(.badSequence("send EHLO first")) }
             phase = .closed  // nothing more is read in plaintext
             return .startTLS(SMTPReply(220, "2.0.0", "Ready to start TLS"))
-        case .ehlo(let name), .helo(let name):
+
+        case .ehlo(let name):
             // RFC 5321 §4.1.4: EHLO/HELO resets the transaction.
-            let isExtended: Bool
-            if case .ehlo = command { isExtended = true } else { isExtended = false }
-            greeting = isExtended ? .ehlo(name) : .helo(name)
-            let reply = isExtended ? ehloReply(for: name) : SMTPReply(250, nil, "\(configuration.hostname) Hello \(name)")
-            return resetTransaction(then: reply)
+            phase = .ready(.ehlo(name), nil)
+            return .reply(ehloReply(for: name))
+        case .helo(let name):
+            phase = .ready(.helo(name), nil)
+            return .reply(SMTPReply(250, nil, "\(configuration.hostname) Hello \(name)"))
 
         case .mail(let reversePath, let parameters):
-            guard greeting != nil else { return fail(.badSequence("send EHLO or HELO first")) }
-            guard envelope == nil else { return fail(.badSequence("nested MAIL command")) }
-            return beginTransaction(reversePath, parameters)
+            guard case .ready(let greeting, let current) = phase else { return fail(.badSequence("send EHLO or HELO first")) }
+            guard current == nil else { return fail(.badSequence("nested MAIL command")) }
+            return beginTransaction(greeting, reversePath, parameters)
 
         case .rcpt(let mailbox, let parameters):
-            guard let envelope else { return fail(.badSequence("send MAIL first")) }
+            guard case .ready(let greeting, let envelope?) = phase else { return fail(.badSequence("send MAIL first")) }
             if let unsupported = parameters.first { return fail(.parameterNotImplemented(unsupported.keyword)) }
             // RFC 6531 §3.4: a non-ASCII address needs SMTPUTF8 on MAIL.
             guard mailbox.isASCII || envelope.smtputf8 else { return fail(.nonASCIIWithoutSMTPUTF8) }
@@ -191,27 +236,26 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
             guard envelope.recipients.count < configuration.maximumRecipients else {
                 return .reply(.tooManyRecipients)
             }
-            pendingRecipient = mailbox
-            phase = .awaitingRecipientVerdict
+            phase = .awaitingRecipientVerdict(greeting, envelope, pending: mailbox)
             return .verifyRecipient(mailbox)
 
         case .data:
-            guard let envelope else { return fail(.badSequence("send MAIL first")) }
+            guard case .ready(let greeting, let envelope?) = phase else { return fail(.badSequence("send MAIL first")) }
             // RFC 2920 §3.1: DATA after RCPTs that all failed gets 554.
             guard !envelope.recipients.isEmpty else { return fail(.noValidRecipients) }
-            phase = .receivingData
+            phase = .receivingData(greeting, envelope)
             return .startData(.startData)
 
         case .bdat(let size, let last):
             return beginChunk(size: size, last: last)
 
         case .rset:
-            return resetTransaction(then: .resetOK)
+            phase = greeting.map { .ready($0, nil) } ?? .awaitingGreeting
+            return .reply(.resetOK)
         case .noop:
             return .reply(.noopOK)
         case .quit:
-            phase = .closed
-            return .close(.bye(hostname: configuration.hostname))
+            return quit()
         case .vrfy:
             return .reply(.cannotVerify)
         case .help:
@@ -223,64 +267,46 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         }
     }
 
-    /// Framing errors found before a command could be parsed.
-    public mutating func receiveLineTooLong() -> Action { fail(.lineTooLong) }
-    public mutating func receiveBareLineEnding() -> Action { fail(.bareLineEndingInCommand) }
+    /// RFC 3030 §2: between chunks the transaction goes on with BDAT; RSET and QUIT end it,
+    /// anything else ends it with an error.
+    private mutating func receiveBetweenChunks(_ command: SMTPCommand, _ greeting: Greeting, _ envelope: Envelope,
+                                               octets: Int) -> Action {
+        switch command {
+        case .bdat(let size, let last):
+            return acceptChunk(size: size, last: last, greeting, envelope, octets: octets)
+        case .noop:
+            return .reply(.noopOK)
+        case .rset:
+            phase = .ready(greeting, nil)
+            return .discardContent(then: .resetOK)
+        case .quit:
+            return quit()
+        default:
+            return abandonChunks(greeting, reply: .badSequence("only BDAT, RSET, NOOP or QUIT may follow a BDAT chunk"))
+        }
+    }
 
     // MARK: Results of the handler's work
 
     public mutating func recipientVerdict(_ verdict: RecipientVerdict<Destination>) -> Action {
-        guard case .awaitingRecipientVerdict = phase, let mailbox = pendingRecipient else {
+        guard case .awaitingRecipientVerdict(let greeting, var envelope, let mailbox) = phase else {
             preconditionFailure("recipient verdict without a pending RCPT")
         }
-        pendingRecipient = nil
-        phase = .ready
         switch verdict {
         case .accept(let destination):
-            envelope?.recipients.append(SMTPRecipient(address: mailbox, destination: destination))
+            envelope.recipients.append(SMTPRecipient(address: mailbox, destination: destination))
+            phase = .ready(greeting, envelope)
             return .reply(.recipientOK)
         case .unknownUser:
+            phase = .ready(greeting, envelope)
             return fail(.unknownUser)
         case .relayDenied:
+            phase = .ready(greeting, envelope)
             return fail(.relayDenied)
         case .temporaryFailure:
+            phase = .ready(greeting, envelope)
             return .reply(.directoryUnavailable)
         }
-    }
-
-    /// The DATA content reached CRLF.CRLF.
-    public mutating func contentEnded(problems: MessageContentDecoder.Problems) -> Action {
-        guard case .receivingData = phase else { preconditionFailure("content end outside DATA") }
-        return finishContent(problems: problems)
-    }
-
-    /// All octets of the current BDAT chunk were read.
-    public mutating func chunkEnded(problems: MessageContentDecoder.Problems) -> Action {
-        guard case .readingChunk(let last, let accepted) = phase else { preconditionFailure("chunk end outside BDAT") }
-        guard accepted else {
-            phase = .ready
-            let reply = chunkFailed ?? .badSequence("BDAT not expected here")
-            chunkFailed = nil
-            return fail(reply)
-        }
-        if last { return finishContent(problems: problems) }
-        phase = .receivingChunks
-        return .reply(.chunkAccepted(octets: chunkedOctets))
-    }
-
-    /// The store reported the outcome of delivering the message.
-    public mutating func storageCompleted(_ result: Result<String, StorageFailure>) -> Action {
-        guard case .awaitingStorage = phase else { preconditionFailure("storage result outside a delivery") }
-        envelope = nil
-        phase = .ready
-        switch result {
-        case .success(let id): return .reply(.accepted(id: id))
-        case .failure: return .reply(.storageFailed)
-        }
-    }
-
-    public struct StorageFailure: Error, Sendable, Equatable {
-        public init() {}
     }
 
     // MARK: Internals
@@ -299,8 +325,9 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
           + ["HELP"])
     }
 
-    private mutating func beginTransaction(_ reversePath: SMTPReversePath, _ parameters: [SMTPParameter]) -> Action {
-        var envelope = SMTPEnvelope<Destination>(reversePath: reversePath)
+    private mutating func beginTransaction(_ greeting: Greeting, _ reversePath: SMTPReversePath,
+                                           _ parameters: [SMTPParameter]) -> Action {
+        var envelope = Envelope(reversePath: reversePath)
         for parameter in parameters {
             switch (parameter.keyword, parameter.value?.uppercased()) {
             case ("SIZE", let value?):
@@ -321,76 +348,53 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
             }
         }
         guard reversePath.isASCII || envelope.smtputf8 else { return fail(.nonASCIIWithoutSMTPUTF8) }
-        self.envelope = envelope
-        phase = .ready
+        phase = .ready(greeting, envelope)
         return .reply(.senderOK)
     }
 
-    private mutating func beginChunk(size: Int, last: Bool) -> Action {
-        // The octets must be read whatever the verdict, or they would be taken as commands.
-        if greeting == nil {
-            chunkFailed = .badSequence("send EHLO first")
-        } else if envelope == nil {
-            chunkFailed = .badSequence("send MAIL first")
-        } else if envelope?.recipients.isEmpty == true {
-            chunkFailed = .noValidRecipients
-        }
-        if chunkFailed != nil {
-            abandonChunks()
-            phase = .readingChunk(last: last, accepted: false)
-            return .readChunk(size: size, last: last, accepted: false)
-        }
-        chunkedOctets += size
-        phase = .readingChunk(last: last, accepted: true)
-        return .readChunk(size: size, last: last, accepted: true)
+    private mutating func quit() -> Action {
+        phase = .closed
+        return .close(.bye(hostname: configuration.hostname))
     }
 
-    private mutating func finishContent(problems: MessageContentDecoder.Problems) -> Action {
-        chunkedOctets = 0
-        // Size first: RFC 1870 §6 names 552 for it; then the content's form.
-        let rejection: SMTPReply? =
-            problems.contains(.tooLarge) ? .messageTooBig
-            : problems.contains(.bareLineEnding) ? .bareLineEndingInMessage
-            : problems.contains(.lineTooLong) ? .messageLineTooLong
-            : nil
-        if let rejection {
-            envelope = nil
-            phase = .ready
-            errorCount += 1
-            return errorCount >= configuration.maximumErrors ? closeForErrors() : .discardContent(then: rejection)
-        }
-        guard let envelope else { preconditionFailure("content without an envelope") }
-        phase = .awaitingStorage
-        return .store(envelope)
+    private func requireCommandPhase() {
+        precondition(expectedInput == .commands, "a command line while \(phase)")
     }
 
-    private mutating func abandonChunks() {
-        envelope = nil
-        chunkedOctets = 0
-        phase = .ready
-    }
-
-    private mutating func resetTransaction(then reply: SMTPReply) -> Action {
-        let hadContent = isInMessageTransfer
-        envelope = nil
-        chunkedOctets = 0
-        pendingRecipient = nil
-        phase = greeting == nil ? .awaitingGreeting : .ready
-        return hadContent ? .discardContent(then: reply) : .reply(reply)
-    }
-
-    /// Replies with an error and counts it; past the limit, closes with 421 (RFC 5321 §4.2.2).
-    private mutating func fail(_ reply: SMTPReply) -> Action {
+    /// Replies with an error and counts it; at the limit, closes with 421 (RFC 5321 §4.2.2).
+    mutating func fail(_ reply: SMTPReply) -> Action {
         errorCount += 1
-        if phase == .awaitingGreeting || phase == .receivingChunks { /* keep phase */ } else if phase != .closed {
-            phase = envelope == nil && greeting == nil ? .awaitingGreeting : .ready
-        }
         if errorCount >= configuration.maximumErrors { return closeForErrors() }
         return .reply(reply)
+    }
+
+    /// Like `fail(_:)`, for an error that ends a transaction whose content may have been
+    /// received: the handler drops it.
+    mutating func failDiscardingContent(_ reply: SMTPReply) -> Action {
+        errorCount += 1
+        if errorCount >= configuration.maximumErrors { return closeForErrors() }
+        return .discardContent(then: reply)
     }
 
     private mutating func closeForErrors() -> Action {
         phase = .closed
         return .close(.tooManyErrors(hostname: configuration.hostname))
+    }
+}
+
+extension SMTPSession.Phase: CustomStringConvertible {
+    /// The phase's name only: logs never carry the envelope's addresses from here.
+    public var description: String {
+        switch self {
+        case .awaitingGreeting: return "awaitingGreeting"
+        case .ready: return "ready"
+        case .awaitingRecipientVerdict: return "awaitingRecipientVerdict"
+        case .receivingData: return "receivingData"
+        case .receivingChunks: return "receivingChunks"
+        case .readingChunk: return "readingChunk"
+        case .skippingChunk: return "skippingChunk"
+        case .awaitingStorage: return "awaitingStorage"
+        case .closed: return "closed"
+        }
     }
 }

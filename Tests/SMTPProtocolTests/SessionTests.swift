@@ -177,7 +177,7 @@ struct SessionTests {
         _ = send(&session, "EHLO c")
         #expect(send(&session, "BDAT 4 LAST") == .readChunk(size: 4, last: true, accepted: false))
         #expect(code(session.chunkEnded(problems: [])) == "503 5.5.1")
-        #expect(session.phase == .ready)
+        #expect(session.phase == .ready(.ehlo("c"), nil))
     }
 
     @Test func otherCommandBetweenChunksAbortsTransaction() {

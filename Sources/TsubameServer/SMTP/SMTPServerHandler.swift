@@ -1,7 +1,5 @@
 import Logging
-import MaildirStore
 import NIOCore
-import NIOExtras
 import ProtocolSupport
 import SMTPProtocol
 import TsubameConfig
@@ -16,12 +14,6 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private enum InputMode {
-        case commands
-        case data
-        case chunk(remaining: Int, last: Bool, accepted: Bool)
-    }
-
     /// Content is spilled to the spool file in pieces of about this size.
     private static let spillThreshold = 256 * 1024
 
@@ -30,7 +22,6 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     let connection: ConnectionCore
     private var session: SMTPSession<ResolvedRecipient>
     private var framer = CommandLineFramer()
-    private var mode = InputMode.commands
     var input = ByteBuffer()
     private var transfer: MessageTransfer?
     var quiesceRequested = false
@@ -86,7 +77,10 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
 
     func processInput(context: ChannelHandlerContext) {
         loop: while !connection.isWaiting && !connection.isClosing {
-            switch mode {
+            switch session.expectedInput {
+            case .nothing:
+                break loop
+
             case .commands:
                 guard let event = framer.next(from: &input) else { break loop }
                 let action: SMTPSession<ResolvedRecipient>.Action
@@ -100,32 +94,34 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
                 }
                 perform(action, context: context)
 
-            case .data:
+            case .dotTerminatedContent:
                 guard let transfer else { preconditionFailure("DATA without a transfer") }
-                if transfer.decodeDotTerminated(&input) {
-                    mode = .commands
-                    perform(session.contentEnded(problems: transfer.problems), context: context)
-                } else {
+                guard transfer.decodeDotTerminated(&input) else {
                     spillIfNeeded(context: context)
                     break loop
                 }
+                perform(session.contentEnded(problems: transfer.problems), context: context)
 
-            case .chunk(let remaining, let last, let accepted):
-                let consumed: Int
-                if accepted, let transfer {
-                    consumed = transfer.decodeChunk(&input, limit: remaining)
-                } else {
-                    consumed = min(remaining, input.readableBytes)
-                    input.moveReaderIndex(forwardBy: consumed)
-                }
+            case .chunk(let remaining, let last):
+                guard let transfer else { preconditionFailure("BDAT without a transfer") }
+                let consumed = transfer.decodeChunk(&input, limit: remaining)
                 guard consumed == remaining else {
-                    mode = .chunk(remaining: remaining - consumed, last: last, accepted: accepted)
+                    session.chunkOctetsRead(consumed)
                     spillIfNeeded(context: context)
                     break loop
                 }
-                mode = .commands
-                if last { transfer?.finishChunks() }
-                perform(session.chunkEnded(problems: transfer?.problems ?? []), context: context)
+                if last { transfer.finishChunks() }
+                perform(session.chunkEnded(problems: transfer.problems), context: context)
+
+            case .skippedChunk(let remaining):
+                // Read only to stay in step with the client (RFC 3030 §2).
+                let consumed = min(remaining, input.readableBytes)
+                input.moveReaderIndex(forwardBy: consumed)
+                guard consumed == remaining else {
+                    session.chunkOctetsRead(consumed)
+                    break loop
+                }
+                perform(session.chunkEnded(problems: []), context: context)
             }
         }
         closeIfQuiescing(context: context)
@@ -147,10 +143,10 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         case .startData(let reply):
             send(reply)
             beginTransfer(framing: .dotTerminated, context: context)
-            mode = .data
-        case .readChunk(let size, let last, let accepted):
+        case .readChunk(_, _, let accepted):
+            // The first chunk of a transaction starts its transfer; every end of a chunked
+            // transaction (store, discardContent, close) removes it again.
             if accepted && transfer == nil { beginTransfer(framing: .chunked, context: context) }
-            mode = .chunk(remaining: size, last: last, accepted: accepted)
         case .store(let envelope):
             commit(envelope, context: context)
         case .startTLS(let reply):
@@ -263,9 +259,9 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     // MARK: Timeouts (RFC 5321 §4.5.3.2)
 
     private var currentTimeout: TimeAmount {
-        switch mode {
-        case .commands: return .seconds(Int64(config.smtp.commandTimeout))
-        case .data, .chunk: return .seconds(Int64(config.smtp.dataTimeout))
+        switch session.expectedInput {
+        case .commands, .nothing: return .seconds(Int64(config.smtp.commandTimeout))
+        case .dotTerminatedContent, .chunk, .skippedChunk: return .seconds(Int64(config.smtp.dataTimeout))
         }
     }
 }
