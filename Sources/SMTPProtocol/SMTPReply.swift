@@ -86,6 +86,9 @@ extension SMTPReply {
     public static let storageFailed = SMTPReply(451, "4.3.0", "Local error in processing: message not stored, try again later")
     public static let directoryUnavailable = SMTPReply(451, "4.3.0", "Temporary lookup failure, try again later")
     public static let noValidRecipients = SMTPReply(554, "5.5.1", "No valid recipients")
+    /// Message content sent before the 354 (RFC 2920 §3.1); Postfix's wording, then the connection closes.
+    public static let synchronizationError = SMTPReply(
+        554, "5.5.0", "Error: SMTP protocol synchronization: data sent before the 354 reply")
 
     public static func tooManyErrors(hostname: String) -> SMTPReply {
         SMTPReply(421, "4.7.0", "\(hostname) Too many errors, closing connection")

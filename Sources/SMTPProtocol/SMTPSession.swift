@@ -163,10 +163,13 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
     // MARK: Commands
 
     /// A command line, parsed or not. Only while `expectedInput` is `.commands`.
-    public mutating func receive(_ parsed: Result<SMTPCommand, SMTPCommandSyntaxError>) -> Action {
+    /// `inputPending`: the client has already sent more after this line (RFC 2920 §3.1 allows
+    /// that for commands, never for DATA's content before the 354).
+    public mutating func receive(_ parsed: Result<SMTPCommand, SMTPCommandSyntaxError>,
+                                 inputPending: Bool = false) -> Action {
         switch parsed {
         case .success(let command):
-            return receive(command)
+            return receive(command, inputPending: inputPending)
         case .failure(let error):
             if case .receivingChunks(let greeting, _, _) = phase {
                 return abandonChunks(greeting, reply: .syntaxError(error.reason))
@@ -176,12 +179,12 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         }
     }
 
-    public mutating func receive(_ command: SMTPCommand) -> Action {
+    public mutating func receive(_ command: SMTPCommand, inputPending: Bool = false) -> Action {
         switch phase {
         case .receivingChunks(let greeting, let envelope, let octets):
             return receiveBetweenChunks(command, greeting, envelope, octets: octets)
         case .awaitingGreeting, .ready:
-            return receiveOutsideContent(command)
+            return receiveOutsideContent(command, inputPending: inputPending)
         default:
             preconditionFailure("a command while \(phase)")
         }
@@ -198,7 +201,7 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         return fail(.bareLineEndingInCommand)
     }
 
-    private mutating func receiveOutsideContent(_ command: SMTPCommand) -> Action {
+    private mutating func receiveOutsideContent(_ command: SMTPCommand, inputPending: Bool) -> Action {
         if configuration.tlsRequired && !configuration.tlsActive {
             switch command {
             case .ehlo, .helo, .starttls, .noop, .rset, .quit: break
@@ -243,6 +246,14 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
             guard case .ready(let greeting, let envelope?) = phase else { return fail(.badSequence("send MAIL first")) }
             // RFC 2920 §3.1: DATA after RCPTs that all failed gets 554.
             guard !envelope.recipients.isEmpty else { return fail(.noValidRecipients) }
+            // RFC 2920 §3.1, RFC 5321 §3.3: DATA may end a pipelined group, but the content must
+            // wait for the 354. Content already here was sent blind (spam engines, smuggling
+            // attempts): refused and the connection closed, as Postfix's
+            // smtpd_forbid_unauth_pipelining does.
+            guard !inputPending else {
+                phase = .closed
+                return .close(.synchronizationError)
+            }
             phase = .receivingData(greeting, envelope)
             return .startData(.startData)
 

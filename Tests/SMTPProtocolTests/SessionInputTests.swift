@@ -1,7 +1,8 @@
 import Testing
 @testable import SMTPProtocol
 
-/// What the session expects to read and BDAT (RFC 3030): the rules the handler only carries out.
+/// What the session expects to read, pipelining synchronisation (RFC 2920 §3.1) and BDAT
+/// (RFC 3030): the rules the handler only carries out.
 @Suite("SMTP session input")
 struct SessionInputTests {
     typealias Session = SMTPSession<String>
@@ -9,8 +10,8 @@ struct SessionInputTests {
     static let configuration = SMTPSessionConfiguration(
         hostname: "mx.test", maximumMessageSize: 1000, maximumRecipients: 5, maximumErrors: 5)
 
-    func send(_ session: inout Session, _ line: String) -> Session.Action {
-        session.receive(SMTPCommandParser.parse(Array(line.utf8)))
+    func send(_ session: inout Session, _ line: String, pending: Bool = false) -> Session.Action {
+        session.receive(SMTPCommandParser.parse(Array(line.utf8)), inputPending: pending)
     }
 
     /// EHLO, MAIL and one accepted RCPT.
@@ -19,6 +20,41 @@ struct SessionInputTests {
         for line in ["EHLO c", "MAIL FROM:<a@b>", "RCPT TO:<x@y>"] { _ = send(&session, line) }
         _ = session.recipientVerdict(.accept("box"))
         return session
+    }
+
+    // MARK: Pipelining synchronisation
+
+    /// (commands before, the line, more input already buffered, the action)
+    static let synchronisation: [([String], String, Bool, Session.Action)] = [
+        (["EHLO c", "MAIL FROM:<a@b>"], "RCPT TO:<x@y>", true, .verifyRecipient(SMTPMailbox(localPart: "x", domain: "y"))),
+        (["EHLO c"], "MAIL FROM:<a@b>", true, .reply(.senderOK)),
+        (["EHLO c", "MAIL FROM:<a@b>", "RCPT TO:<x@y>"], "DATA", false, .startData(.startData)),
+        (["EHLO c", "MAIL FROM:<a@b>", "RCPT TO:<x@y>"], "DATA", true, .close(.synchronizationError)),
+        // no 354 would be sent: the usual refusal, and what follows is read as commands
+        (["EHLO c", "MAIL FROM:<a@b>"], "DATA", true, .reply(.noValidRecipients)),
+        (["EHLO c"], "DATA", true, .reply(.badSequence("send MAIL first"))),
+        // RFC 3030 §2: chunks may be pipelined
+        (["EHLO c", "MAIL FROM:<a@b>", "RCPT TO:<x@y>"], "BDAT 4", true, .readChunk(size: 4, last: false, accepted: true)),
+    ]
+
+    @Test("content sent before the 354 is refused; pipelined commands and chunks are not",
+          arguments: synchronisation)
+    func pipeliningSynchronisation(before: [String], line: String, pending: Bool, expected: Session.Action) {
+        var session = Session(configuration: Self.configuration)
+        for command in before {
+            if case .verifyRecipient = send(&session, command) { _ = session.recipientVerdict(.accept("box")) }
+        }
+        #expect(send(&session, line, pending: pending) == expected)
+        if expected == .close(.synchronizationError) {
+            #expect(session.phase == .closed)
+            #expect(session.expectedInput == .nothing)
+        }
+    }
+
+    @Test func synchronisationErrorTextNamesThePipeliningError() {
+        let reply = SMTPReply.synchronizationError
+        #expect(reply.code == 554 && reply.enhanced == "5.5.0")
+        #expect(reply.lines == ["Error: SMTP protocol synchronization: data sent before the 354 reply"])
     }
 
     // MARK: Expected input follows the phase

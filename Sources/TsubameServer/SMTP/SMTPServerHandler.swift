@@ -86,7 +86,9 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
                 let action: SMTPSession<ResolvedRecipient>.Action
                 switch event {
                 case .line(let line):
-                    action = session.receive(SMTPCommandParser.parse(line))
+                    // What is already buffered behind the line was sent before our reply to it:
+                    // fine for commands, not for DATA's content (RFC 2920 §3.1).
+                    action = session.receive(SMTPCommandParser.parse(line), inputPending: input.readableBytes > 0)
                 case .lineTooLong:
                     action = session.receiveLineTooLong()
                 case .bareLineEnding:
@@ -136,6 +138,9 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
             send(reply)
         case .close(let reply):
             if reply.code == 421 { logger.notice("too many errors; disconnecting") }
+            if reply == .synchronizationError {
+                logger.notice("SMTP protocol synchronization error: data sent before the 354 reply; disconnecting")
+            }
             send(reply)
             connection.close(context: context)
         case .verifyRecipient(let mailbox):
