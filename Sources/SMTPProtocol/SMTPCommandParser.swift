@@ -1,7 +1,7 @@
 /// Turns one command line (without its CRLF) into an `SMTPCommand`.
 public enum SMTPCommandParser {
     /// The largest BDAT chunk size accepted as a number; bigger sizes are a syntax error.
-    /// The message size limit is enforced separately while the chunk streams.
+    /// The session checks the message size limit as soon as a BDAT announces its size.
     static let maximumChunkSizeDigits = 12
 
     public static func parse(_ line: some Collection<UInt8>) -> Result<SMTPCommand, SMTPCommandSyntaxError> {
