@@ -9,7 +9,7 @@ enum Punycode {
     /// The Punycode of `label` without the "xn--" prefix (RFC 3492 §6.3).
     static func encode(_ label: [Unicode.Scalar]) -> String {
         let codePoints = label.map { Int($0.value) }
-        var output = codePoints.filter { $0 < 0x80 }.map(UInt8.init)
+        var output = codePoints.filter { $0 < 0x80 }.map { UInt8($0) }
         let basicCount = output.count
         if basicCount > 0 { output.append(UInt8(ascii: "-")) }
         var n = initialN, delta = 0, bias = initialBias, handled = basicCount

@@ -89,7 +89,7 @@ struct LogLineTests {
                 (0..<random.next(below: 8)).map { _ in Self.pieces[random.next(below: Self.pieces.count)] }.joined()
             }
             let keys = ["client", "user", "from", "to", "helo", "result", "id"].shuffled(using: &random)
-            let fields = keys.prefix(random.next(below: 5)).map { ($0, text()) }
+            let fields: [(key: String, value: String)] = keys.prefix(random.next(below: 5)).map { ($0, text()) }
             let message = random.next(below: 4) == 0 ? "" : text()
             let line = LogLine(timestamp: "2026-11-29T19:30:00Z", level: "info", label: "smtp", message: message,
                                fields: fields)
