@@ -58,7 +58,7 @@ def test_only_the_named_listeners_run(datadir):
         port = int(server.wait_for_line(r"listening smtp 127\.0\.0\.1:(\d+)", STARTUP_TIMEOUT).group(1))
         time.sleep(1)      # the listeners bind one after another: give the others a chance
         assert listening_ports(server.pid) == {port}
-        with server.connect() as c:
+        with SMTPClient(port) as c:
             c.ehlo()
     finally:
         assert server.stop() == 0, server.log()

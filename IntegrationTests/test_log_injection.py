@@ -205,7 +205,7 @@ def test_quoted_local_parts_cannot_add_fields(server):
 
 
 def test_smtputf8_addresses_with_separators_are_escaped(server):
-    sender = '"x\u2028user=admin\u0085\u009b2J"@example.net'
+    sender = "x\u2028user=admin\u0085\u009b2J@example.net"     # UTF-8 atext (RFC 6531 §3.3)
     with server.connect() as c:
         c.ehlo()
         c.expect(f"MAIL FROM:<{sender}> SMTPUTF8", 250)

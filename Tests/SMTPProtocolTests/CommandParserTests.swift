@@ -61,7 +61,7 @@ struct CommandParserTests {
         if case .success = SMTPCommandParser.parse(line) { Issue.record("invalid UTF-8 accepted") }
     }
 
-    @Test func rejectsInvalidUTF8InTheGreetingName() {
+    @Test func rejectsInvalidUTF8InTheGreetingName() throws {
         for verb in ["EHLO ", "HELO "] {
             let line = Array(verb.utf8) + [0x61, 0xFF, 0x62]
             if case .success(let command) = SMTPCommandParser.parse(line) { Issue.record("parsed as \(command)") }
