@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "Tsubame",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tsubame", targets: ["tsubame"]),
     ],

@@ -241,24 +241,6 @@ def set_toml_keys(path: Path, section: str, values: dict[str, object]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def comment_out_toml_keys(path: Path, section: str, keep: set[str]) -> list[str]:
-    """Comment out the `key = ...` lines of [section] whose key is not in `keep`; returns them."""
-    lines = path.read_text().splitlines()
-    header = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
-    inside, removed = False, []
-    for i, line in enumerate(lines):
-        m = header.match(line)
-        if m:
-            inside = m.group(1) == section
-            continue
-        k = re.match(r"^\s*([A-Za-z0-9_\-]+)\s*=", line)
-        if inside and k and k.group(1) not in keep:
-            removed.append(k.group(1))
-            lines[i] = "# " + line + "   # disabled by the benchmark"
-    path.write_text("\n".join(lines) + "\n")
-    return removed
-
-
 # --------------------------------------------------------------------------- Tsubame
 
 def tsubame_bin() -> Path:
@@ -344,9 +326,6 @@ class Tsubame:
             self._run(["user", "add", self.address(i), "--data", str(self.data), "--password-stdin"],
                       stdin=f"{self.password(i)}\n")
         set_toml_keys(self.data / "tsubame.toml", "smtp", self.limits)
-        # `serve --listen NAME=...` replaces that listener only: the others in [listeners]
-        # (e.g. pop3 = "0.0.0.0:110" from `tsubame init`) would still bind, so drop them
-        comment_out_toml_keys(self.data / "tsubame.toml", "listeners", set(self.protocols))
         for section, values in self.sections.items():
             set_toml_keys(self.data / "tsubame.toml", section, values)
         log(f"tsubame: data folder with {self.users} users ready in {time.monotonic() - t:.1f}s")

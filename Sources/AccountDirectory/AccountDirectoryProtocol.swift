@@ -13,6 +13,8 @@ public protocol AccountDirectory: Sendable {
     /// Refuses (`domainNotEmpty`) while users or aliases exist in the domain.
     func removeDomain(_ domain: String) throws
     func listDomains() throws -> [String]
+    /// The domain added first (the one `tsubame init` created); nil when there is none.
+    func firstAddedDomain() throws -> String?
     /// The domain must exist (`unknownDomain`).
     func addUser(_ address: String, password: String) throws -> MailboxAddress
     func removeUser(_ address: String) throws

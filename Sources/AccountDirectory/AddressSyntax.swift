@@ -51,6 +51,13 @@ enum AddressSyntax {
         return true
     }
 
+    /// The domain of a catch-all alias written "@example.org", lowercased; nil for anything else.
+    static func catchAllDomain(_ alias: String) -> String? {
+        guard alias.first == "@" else { return nil }
+        let domain = alias.dropFirst().lowercased()
+        return isValidDomain(domain) ? domain : nil
+    }
+
     /// A remote address for an alias target: "local@domain", domain lowercased,
     /// local part kept as written (remote servers may treat case as significant).
     static func canonicalRemoteAddress(_ address: String) -> String? {

@@ -15,6 +15,14 @@ public struct MailboxAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(localPart)@\(domain)" }
 
+    /// A domain's catch-all alias, "@example.org": the empty local part, which no mailbox can
+    /// have, so it never collides with a user or an ordinary alias.
+    public static func catchAll(domain: String) -> MailboxAddress {
+        MailboxAddress(localPart: "", domain: domain)
+    }
+
+    public var isCatchAll: Bool { localPart.isEmpty }
+
     /// Parses "local@domain" (splits at the LAST "@"), lowercases both; nil when malformed.
     ///
     /// "Malformed" uses the strict rules of `AddressSyntax`, because a mailbox's

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 
 extension SQLiteAccountDirectory {
+    /// `alias` is an address, or "@example.org" for the domain's catch-all.
     public func addAlias(_ alias: String, targets: [String]) throws {
-        let address = try Self.canonicalMailbox(alias)
+        let address = try Self.canonicalAlias(alias)
         guard !targets.isEmpty else { throw DirectoryError.invalidAddress("\(address) needs at least one target") }
         try pool.write { db in
             let tables = DirectoryTables(db: db)
@@ -20,7 +21,7 @@ extension SQLiteAccountDirectory {
     }
 
     public func removeAlias(_ alias: String) throws {
-        let address = try Self.canonicalMailbox(alias)
+        let address = try Self.canonicalAlias(alias)
         try pool.write { db in
             try db.execute(
                 sql: "DELETE FROM aliases WHERE local_part = ? AND domain = ?",
@@ -45,6 +46,12 @@ extension SQLiteAccountDirectory {
                 return AliasRecord(alias: address.description, targets: DirectoryTables.decodeTargets(row["targets"]))
             }
         }
+    }
+
+    /// An alias address, or a catch-all "@example.org" (stored with an empty local part).
+    static func canonicalAlias(_ alias: String) throws -> MailboxAddress {
+        if let domain = AddressSyntax.catchAllDomain(alias) { return .catchAll(domain: domain) }
+        return try canonicalMailbox(alias)
     }
 
     /// Validates targets and puts them in stored form, deduplicated in order.

@@ -3,8 +3,10 @@ import GRDB
 extension SQLiteAccountDirectory {
     /// Domain not local: `.notLocalDomain`. Otherwise the exact local part
     /// (user, then alias); failing that, with a recipient delimiter such as
-    /// "+", the part before its first occurrence ("alice+news" -> "alice").
-    /// An exact match wins, so a user literally named "a+b" keeps its mail.
+    /// "+", the part before its first occurrence ("alice+news" -> "alice");
+    /// failing that, the domain's catch-all alias ("@example.org").
+    /// An exact match wins, so a user literally named "a+b" keeps its mail,
+    /// and an existing user's plus-addresses never reach the catch-all.
     public func lookupRecipient(localPart: String, domain: String, recipientDelimiter: String?) throws -> RecipientLookup {
         let domain = domain.lowercased()
         let localPart = localPart.lowercased()
@@ -26,6 +28,12 @@ extension SQLiteAccountDirectory {
                       let entry = try tables.entry(for: address) else { continue }
                 let expansion = try AliasExpander.expand(address, entry: entry, tables: tables)
                 // An alias whose targets have all gone is nobody.
+                return expansion.isEmpty ? .unknownUser : .deliver(expansion)
+            }
+            // Any local part at all, even one no mailbox could have: it only picks the alias.
+            let catchAll = MailboxAddress.catchAll(domain: domain)
+            if let targets = try tables.aliasTargets(of: catchAll) {
+                let expansion = try AliasExpander.expand(catchAll, entry: .alias(targets: targets), tables: tables)
                 return expansion.isEmpty ? .unknownUser : .deliver(expansion)
             }
             return .unknownUser

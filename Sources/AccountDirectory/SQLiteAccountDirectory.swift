@@ -71,6 +71,13 @@ public final class SQLiteAccountDirectory: AccountDirectory, Sendable {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM domains ORDER BY name") }
     }
 
+    public func firstAddedDomain() throws -> String? {
+        // created_at is stored as sortable text; rowid breaks ties within one millisecond.
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT name FROM domains ORDER BY created_at, rowid LIMIT 1")
+        }
+    }
+
     // MARK: - Input validation
 
     static func canonicalDomain(_ domain: String) throws -> String {

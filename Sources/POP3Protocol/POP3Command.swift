@@ -34,8 +34,12 @@ public enum POP3CommandParser {
 
         switch keyword {
         case "USER":
-            // The name is everything after the space (addresses do not contain spaces).
-            guard arguments.count == 1 else { return fail("USER takes one argument: the full address") }
+            // The name is everything after the space (addresses do not contain spaces). It must be
+            // UTF-8, the only non-ASCII form RFC 6856 gives user names: no account has another
+            // name, and decoding malformed bytes would log a U+FFFD the client never sent.
+            guard arguments.count == 1, String(validating: rest, as: UTF8.self) != nil else {
+                return fail("USER takes one argument: the full address")
+            }
             return .success(.user(arguments[0]))
         case "PASS":
             // RFC 1939 §7: the password may contain spaces; it is the rest of the line.

@@ -17,8 +17,12 @@ public enum SMTPCommandParser {
         case "EHLO", "HELO":
             // RFC 5321 §4.1.1.1: ehlo = "EHLO" SP ( Domain / address-literal ); any token is
             // accepted here (many clients send bare hostnames or garbage); it only goes into
-            // the Received header, after sanitising.
-            let text = String(decoding: argument, as: UTF8.self).trimmingSpaces()
+            // the Received header, after sanitising, and into the log. A domain is ASCII or, with
+            // SMTPUTF8, UTF-8 U-labels (RFC 6531 §3.3); malformed UTF-8 is refused rather than
+            // kept as U+FFFD, which would log and record a name the client never sent.
+            guard let text = String(validating: argument, as: UTF8.self)?.trimmingSpaces() else {
+                return failure("bad \(verb) argument")
+            }
             guard !text.isEmpty else { return failure("\(verb) requires a domain name") }
             let name = String(text.prefix { $0 != " " })
             guard name.utf8.allSatisfy({ $0 > 32 && $0 != 127 }) else { return failure("bad \(verb) argument") }

@@ -19,9 +19,6 @@ public struct SMTPReply: Equatable, Sendable, CustomStringConvertible {
         self.init(code, enhanced, [text])
     }
 
-    public var isPositive: Bool { code < 400 }
-    public var isPermanentFailure: Bool { code >= 500 }
-
     public var description: String {
         lines.isEmpty ? "\(code)" : "\(code) \(enhanced.map { "\($0) " } ?? "")\(lines[0])"
     }

@@ -13,9 +13,12 @@ public struct TraceHeaders: Sendable {
     public var date: String
     /// "TLSv1.3 with cipher TLS_AES_128_GCM_SHA256" when the message came over TLS.
     public var tls: String?
+    /// The message came with SMTPUTF8, so its header may hold UTF-8 (RFC 6531 §3.7.3).
+    public var utf8: Bool
 
     public init(reversePath: SMTPReversePath, clientName: String, clientAddress: String, serverName: String,
-                protocolName: String, id: String, singleRecipient: SMTPMailbox?, date: String, tls: String? = nil) {
+                protocolName: String, id: String, singleRecipient: SMTPMailbox?, date: String, tls: String? = nil,
+                utf8: Bool = false) {
         self.reversePath = reversePath
         self.clientName = clientName
         self.clientAddress = clientAddress
@@ -25,12 +28,14 @@ public struct TraceHeaders: Sendable {
         self.singleRecipient = singleRecipient
         self.date = date
         self.tls = tls
+        self.utf8 = utf8
     }
 
     /// "Return-Path:" then "Received:", with LF line ends (the Maildir's local form).
     public var rendered: String {
         var text = "Return-Path: \(reversePath)\n"
-        text += "Received: from \(TraceHeaders.sanitized(clientName)) ([\(clientAddress)])\n"
+        text += "Received: from \(TraceHeaders.sanitized(clientName, utf8: utf8))"
+            + " (\(TraceHeaders.addressLiteral(clientAddress)))\n"
         if let tls { text += "\t(using \(tls))\n" }
         text += "\tby \(serverName) (Tsubame) with \(protocolName) id \(id)"
         if let recipient = singleRecipient {
@@ -41,12 +46,43 @@ public struct TraceHeaders: Sendable {
         return text
     }
 
-    /// The client's EHLO name is arbitrary text: keep it printable and bounded.
-    static func sanitized(_ name: String) -> String {
-        let cleaned = name.unicodeScalars.prefix(255).map { scalar -> Character in
-            (scalar.value < 33 || scalar.value == 127 || scalar == "(" || scalar == ")") ? "_" : Character(scalar)
+    /// The client's EHLO name is arbitrary text: keep it printable, one header line and within
+    /// a domain name's 255 octets. Without SMTPUTF8 the header must be ASCII (RFC 5322 §2.2,
+    /// RFC 6531 §3.7.3 allows UTF-8 only with it): a label with non-ASCII characters is
+    /// written as its Punycode A-label ("bücher" -> "xn--bcher-kva", RFC 5890 §2.3.2.1), the
+    /// ASCII form of an internationalised name, so the name stays recognisable and the header
+    /// stays 7-bit. The log keeps the name as sent.
+    static func sanitized(_ name: String, utf8: Bool) -> String {
+        let labels = name.unicodeScalars.split(separator: ".", omittingEmptySubsequences: false).map { label in
+            let printable = label.map { isPrintable($0) ? $0 : "_" }
+            guard !utf8, !printable.allSatisfy(\.isASCII) else { return String(String.UnicodeScalarView(printable)) }
+            return "xn--" + Punycode.encode(printable)
         }
-        return String(cleaned)
+        var result = ""
+        for scalar in labels.joined(separator: ".").unicodeScalars {
+            guard result.utf8.count + String(scalar).utf8.count <= 255 else { break }
+            result.unicodeScalars.append(scalar)
+        }
+        return result
+    }
+
+    /// Not a control, space, separator or bidi format character, and not a comment's parenthesis.
+    private static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return scalar.value > 32 && scalar.value != 127 && scalar != "(" && scalar != ")" }
+        switch scalar.properties.generalCategory {
+        case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator: return false
+        default: return true
+        }
+    }
+
+    /// The client's IP as an address literal (RFC 5321 §4.1.3): "[192.0.2.1]", "[IPv6:2001:db8::1]".
+    /// An IPv4 client on a dual-stack socket appears as "::ffff:192.0.2.1" and is written as IPv4.
+    static func addressLiteral(_ ip: String) -> String {
+        let mapped = "::ffff:"
+        if ip.lowercased().hasPrefix(mapped), !ip.dropFirst(mapped.count).contains(":") {
+            return "[\(ip.dropFirst(mapped.count))]"
+        }
+        return ip.contains(":") ? "[IPv6:\(ip)]" : "[\(ip)]"
     }
 }
 

@@ -72,6 +72,9 @@ enum ConfigSchema {
     static let settings: [Setting] = [
         .string(nil, "hostname", "Name of this server in the SMTP greeting and Received headers (its DNS name).",
                 \.hostname, validate: { isHostname($0) ? nil : "must be a host name like mail.example.org" }),
+        .string(nil, "primary_domain",
+                "The domain whose postmaster gets <Postmaster>, and postmaster@ of domains without one (RFC 5321 §4.5.1).",
+                \.primaryDomain, validate: { $0.isEmpty || isHostname($0) ? nil : "must be a domain name like example.org" }),
 
         .integer("smtp", "max_message_size", 1024...2_147_483_647,
                  "Largest message accepted, in octets (advertised as SIZE, RFC 1870).", \.smtp.maxMessageSize),

@@ -2,6 +2,9 @@
 public struct TsubameConfiguration: Sendable, Equatable {
     /// The server's name in the SMTP greeting and Received headers.
     public var hostname = "localhost"
+    /// The domain `<Postmaster>` belongs to (RFC 5321 §4.5.1), set by `init --domain`; empty in
+    /// data folders made before it existed, which means the domain added first.
+    public var primaryDomain = ""
     /// Listener name to address; only names in `ListenerName`.
     public var listeners: [ListenerName: ListenAddress] = [.smtp: ListenAddress(host: "0.0.0.0", port: 25)]
     public var smtp = SMTPSettings()

@@ -69,10 +69,6 @@ public enum PEMFiles {
         return Entry(path: path, text: text, mode: certificateMode)
     }
 
-    public static func writePrivateKey(_ key: SigningKey, to path: String) throws {
-        try writeAtomically([privateKeyEntry(key, path: path)])
-    }
-
     public static func writeCertificates(_ certificates: [Certificate], to path: String) throws {
         try writeAtomically([certificateEntry(certificates, path: path)])
     }

@@ -47,6 +47,7 @@ public struct DataFolder: Sendable {
         if mkdir(path, 0o700) < 0, errno != EEXIST { throw InitError.cannotCreate(path, errnoText()) }
         var config = TsubameConfiguration()
         config.hostname = hostname
+        config.primaryDomain = domain.lowercased()
         config.listeners = listeners
         let directory = try SQLiteAccountDirectory(path: directoryPath)
         try directory.addDomain(domain)

@@ -44,7 +44,7 @@ extension LineConnectionHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("connection error: \(error)")
+        logger.debug("connection error", metadata: ["error": "\(error)"])
         connection.close(context: context)
     }
 }

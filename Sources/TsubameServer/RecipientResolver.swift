@@ -14,25 +14,40 @@ public struct ResolvedRecipient: Sendable, Equatable {
 struct RecipientResolver: Sendable {
     let directory: any AccountDirectory
     let threadPool: NIOThreadPool
+    /// `primary_domain` from the configuration as it is now (SIGHUP may change it).
+    let primaryDomain: @Sendable () -> String
 
     func verdict(for mailbox: SMTPMailbox, recipientDelimiter: String?,
                  on eventLoop: any EventLoop) -> EventLoopFuture<RecipientVerdict<ResolvedRecipient>> {
-        threadPool.runIfActive(eventLoop: eventLoop) { [directory] in
-            Self.resolve(mailbox, recipientDelimiter: recipientDelimiter, directory: directory)
+        let configuredPrimary = primaryDomain()
+        return threadPool.runIfActive(eventLoop: eventLoop) { [directory] in
+            Self.resolve(mailbox, recipientDelimiter: recipientDelimiter, configuredPrimary: configuredPrimary,
+                         directory: directory)
         }.recover { _ in .temporaryFailure }
     }
 
-    static func resolve(_ mailbox: SMTPMailbox, recipientDelimiter: String?,
+    /// RFC 5321 §4.5.1: "postmaster" must be accepted at every domain the server takes mail for,
+    /// and `<Postmaster>` without a domain. `<Postmaster>` is the primary domain's postmaster; a
+    /// local domain without a postmaster user or alias (or catch-all) shares the primary one's,
+    /// as mox does, so no domain ever refuses its postmaster while the primary domain has one.
+    static func resolve(_ mailbox: SMTPMailbox, recipientDelimiter: String?, configuredPrimary: String,
                         directory: any AccountDirectory) -> RecipientVerdict<ResolvedRecipient> {
         do {
             var domain = mailbox.domain
             if mailbox.isBarePostmaster {
-                // RFC 5321 §4.5.1: "<Postmaster>" is the postmaster of the primary domain.
-                guard let primary = try directory.listDomains().first else { return .unknownUser }
+                guard let primary = try primaryDomain(configured: configuredPrimary, directory: directory) else {
+                    return .unknownUser
+                }
                 domain = primary
             }
-            switch try directory.lookupRecipient(localPart: mailbox.localPart, domain: domain,
-                                                 recipientDelimiter: recipientDelimiter) {
+            var lookup = try directory.lookupRecipient(localPart: mailbox.localPart, domain: domain,
+                                                       recipientDelimiter: recipientDelimiter)
+            if lookup == .unknownUser, mailbox.localPart.lowercased() == "postmaster",
+               let primary = try primaryDomain(configured: configuredPrimary, directory: directory),
+               primary != domain.lowercased() {
+                lookup = try directory.lookupRecipient(localPart: "postmaster", domain: primary, recipientDelimiter: nil)
+            }
+            switch lookup {
             case .notLocalDomain:
                 return .relayDenied
             case .unknownUser:
@@ -44,5 +59,13 @@ struct RecipientResolver: Sendable {
         } catch {
             return .temporaryFailure
         }
+    }
+
+    /// The configured primary domain while it is a local domain; otherwise (not set in an older
+    /// data folder, or removed since) the domain added first, never merely the first by name.
+    static func primaryDomain(configured: String, directory: any AccountDirectory) throws -> String? {
+        let configured = configured.lowercased()
+        if !configured.isEmpty, try directory.isLocalDomain(configured) { return configured }
+        return try directory.firstAddedDomain()
     }
 }

@@ -7,7 +7,8 @@ import Logging
 import NIOConcurrencyHelpers
 
 /// One line per event on stderr, in the spirit of Postfix's maillog:
-/// "2026-11-29T19:30:00Z info smtp: accepted id=... client=[...] ...".
+/// "2026-11-29T19:30:00Z info smtp: accepted id=... client=[...] ...", fields sorted by key and
+/// escaped by `LogLine` so that a client's bytes can never forge a field or a line.
 /// The level is shared and changes on SIGHUP.
 public struct TsubameLogHandler: LogHandler {
     public static let level = NIOLockedValueBox<Logger.Level>(.info)
@@ -29,14 +30,11 @@ public struct TsubameLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "\(Self.timestamp()) \(event.level) \(label): \(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            let text = "\(value)"
-            line += text.contains(" ") ? " \(key)=\"\(text)\"" : " \(key)=\(text)"
-        }
-        line += "\n"
-        let bytes = Array(line.utf8)
+        let line = LogLine(timestamp: Self.timestamp(), level: "\(event.level)", label: label,
+                           message: "\(event.message)",
+                           fields: merged.sorted(by: { $0.key < $1.key }).map { ($0.key, "\($0.value)") })
+        let bytes = line.bytes
         Self.output.withLock {
             _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         }

@@ -21,7 +21,7 @@ public enum TsubameServer {
         let configuration: TsubameConfiguration
         switch ConfigLoader.load(path: dataFolder.configPath) {
         case .success(var loaded):
-            loaded.listeners.merge(listenerOverrides) { $1 }
+            loaded.useListeners(listenerOverrides)
             configuration = loaded
         case .failure(let issues):
             throw ServerStartError.badConfiguration(dataFolder.configPath, issues)
@@ -32,6 +32,10 @@ public enum TsubameServer {
         defer { withExtendedLifetime(running) {} }
 
         let directory = try SQLiteAccountDirectory(path: dataFolder.directoryPath)
+        if !configuration.primaryDomain.isEmpty, try !directory.isLocalDomain(configuration.primaryDomain) {
+            logger.warning("primary_domain is not a local domain; <Postmaster> goes to the domain added first",
+                           metadata: ["primary_domain": "\(configuration.primaryDomain)"])
+        }
         let storageThreads = NIOThreadPool(numberOfThreads: configuration.server.storageThreads)
         let directoryThreads = NIOThreadPool(numberOfThreads: System.coreCount)
         storageThreads.start()
@@ -49,7 +53,8 @@ public enum TsubameServer {
         let smtpContext = SMTPServerContext(
             configuration: configBox,
             store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
-            resolver: RecipientResolver(directory: directory, threadPool: directoryThreads),
+            resolver: RecipientResolver(directory: directory, threadPool: directoryThreads,
+                                        primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
             limiter: ConnectionLimiter(),
             tls: tls,
             logger: Logger(label: "smtp"))
@@ -94,6 +99,13 @@ public enum ServerStartError: Error, CustomStringConvertible {
 }
 
 extension TsubameConfiguration {
+    /// `serve --listen NAME=HOST:PORT`: when any is given, exactly the named listeners run, at
+    /// those addresses, and the config's others stay closed for this run (a test server or a
+    /// second instance must not also take the config's ports).
+    mutating func useListeners(_ overrides: [ListenerName: ListenAddress]) {
+        if !overrides.isEmpty { listeners = overrides }
+    }
+
     /// Some configured listener offers or needs TLS.
     var usesTLS: Bool {
         listeners.keys.contains { tls.mode(for: $0) != .none }
@@ -184,7 +196,7 @@ struct ConfigReloader: Service {
         for await _ in signals.cancelOnGracefulShutdown() {
             switch ConfigLoader.load(path: dataFolder.configPath) {
             case .success(var fresh):
-                fresh.listeners.merge(overrides) { $1 }
+                fresh.useListeners(overrides)
                 let old = box.withLockedValue { current -> TsubameConfiguration in
                     let previous = current
                     var next = fresh

@@ -5,17 +5,15 @@ import TsubameServer
 
 struct CertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cert", abstract: "Create the server certificate (DIR/tls/server-chain.pem and server-key.pem).",
+        commandName: "cert",
+        abstract: "Server certificates: issue, self-sign, request from a CA (csr), install, show and list them.",
         subcommands: [Issue.self, SelfSigned.self, Show.self, List.self, CSR.self, Install.self])
 
-    /// HOST... [--ip ADDR]... [--key TYPE] [--days N], shared by both commands.
-    struct Request: ParsableArguments {
+    /// HOST... [--ip ADDR]...: the names a new certificate or request is for (issue, self-signed, csr).
+    struct Names: ParsableArguments {
         @Argument(help: "Host names the certificate is for; the first is also its common name.") var hosts: [String] = []
         @Option(name: .customLong("ip"), help: "An IPv4 or IPv6 address the certificate is for (repeatable).")
         var ipAddresses: [String] = []
-        @OptionGroup var keyOption: KeyTypeOption
-        @Option(help: "How many days the certificate is valid (at most \(CertificateValidity.maximumServerDays)).")
-        var days: Int = CertificateValidity.defaultServerDays
 
         func identity() throws -> ServerIdentity {
             do {
@@ -26,6 +24,16 @@ struct CertCommand: ParsableCommand {
         }
 
         func validate() throws { _ = try identity() }
+    }
+
+    /// HOST... [--ip ADDR]... [--key TYPE] [--days N], shared by `cert issue` and `cert self-signed`.
+    struct Request: ParsableArguments {
+        @OptionGroup var names: Names
+        @OptionGroup var keyOption: KeyTypeOption
+        @Option(help: "How many days the certificate is valid (at most \(CertificateValidity.maximumServerDays)).")
+        var days: Int = CertificateValidity.defaultServerDays
+
+        func identity() throws -> ServerIdentity { try names.identity() }
     }
 
     struct Issue: ParsableCommand {
@@ -85,20 +93,13 @@ struct CertCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "csr",
             abstract: "Make a new key and a certificate signing request (DIR/tls/request.pem) for a public CA.")
-        @Argument(help: "Host names the certificate is for; the first is also its common name.") var hosts: [String] = []
-        @Option(name: .customLong("ip"), help: "An IPv4 or IPv6 address the certificate is for (repeatable).")
-        var ipAddresses: [String] = []
+        @OptionGroup var names: Names
         @OptionGroup var keyOption: KeyTypeOption
         @OptionGroup var options: DataOption
 
         func run() throws {
             let paths = try options.tlsPaths()
-            let identity: ServerIdentity
-            do {
-                identity = try ServerIdentity(hosts: hosts, ipAddresses: ipAddresses)
-            } catch let error as PKIError {
-                throw ValidationError(error.description)
-            }
+            let identity = try names.identity()
             let keyType = try keyOption.keyType()
             let (request, key) = try SigningRequest.make(for: identity, keyType: keyType)
             try request.save(key: key, to: paths)

@@ -102,11 +102,13 @@ struct DomainCommand: ParsableCommand {
 
 struct AliasCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "alias", abstract: "Manage aliases (to local users, other aliases or remote addresses).",
+        commandName: "alias",
+        abstract: "Manage aliases (to local users, other aliases or remote addresses) and catch-alls (@DOMAIN).",
         subcommands: [Add.self, Remove.self, List.self])
 
     struct Add: ParsableCommand {
-        @Argument(help: "The alias address.") var alias: String
+        @Argument(help: "The alias address, or @DOMAIN for a catch-all (mail to unknown addresses of DOMAIN).")
+        var alias: String
         @Argument(help: "One or more target addresses.") var targets: [String]
         @OptionGroup var options: DataOption
         func run() throws {

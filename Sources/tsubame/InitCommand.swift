@@ -8,7 +8,8 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var options: DataOption
     @Option(help: "This server's DNS name, used in the SMTP greeting.") var hostname: String
-    @Option(help: "The first mail domain to receive mail for.") var domain: String
+    @Option(help: "The first mail domain to receive mail for; also the primary domain, whose postmaster gets <Postmaster>.")
+    var domain: String
 
     func run() throws {
         try options.folder.initialise(hostname: hostname, domain: domain, listeners: DataFolder.standardListeners())

@@ -11,7 +11,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var options: DataOption
     @Option(name: .customLong("listen"),
-            help: "NAME=HOST:PORT overrides a listener for this run (repeatable); port 0 picks a free port.")
+            help: ArgumentHelp("NAME=HOST:PORT (repeatable): run only the listeners named, at these addresses, "
+                + "instead of those in tsubame.toml; port 0 picks a free port."))
     var listen: [String] = []
 
     func run() async throws {

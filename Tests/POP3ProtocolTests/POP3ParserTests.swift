@@ -34,6 +34,14 @@ struct POP3ParserTests {
         }
     }
 
+    @Test func aUserNameMustBeUTF8() throws {
+        let malformed = Array("USER a".utf8) + [0xC3, 0x28] + Array("@example.org".utf8)
+        if case .success(let command) = POP3CommandParser.parse(malformed) { Issue.record("parsed as \(command)") }
+        #expect(try POP3CommandParser.parse(Array("USER jörg@example.org".utf8)).get() == .user("jörg@example.org"))
+        // Control characters are kept: the log escapes them, and no account matches.
+        #expect(try POP3CommandParser.parse(Array("USER a\tb\u{1B}".utf8)).get() == .user("a\tb\u{1B}"))
+    }
+
     @Test func encodesResponsesWithCodes() {
         var buffer = ByteBuffer()
         buffer.writePOP3Response(.mailboxInUse)

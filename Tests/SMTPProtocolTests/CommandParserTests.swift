@@ -61,6 +61,14 @@ struct CommandParserTests {
         if case .success = SMTPCommandParser.parse(line) { Issue.record("invalid UTF-8 accepted") }
     }
 
+    @Test func rejectsInvalidUTF8InTheGreetingName() throws {
+        for verb in ["EHLO ", "HELO "] {
+            let line = Array(verb.utf8) + [0x61, 0xFF, 0x62]
+            if case .success(let command) = SMTPCommandParser.parse(line) { Issue.record("parsed as \(command)") }
+        }
+        #expect(try SMTPCommandParser.parse(Array("EHLO bücher.example".utf8)).get() == .ehlo("bücher.example"))
+    }
+
     @Test func quotesLocalPartsThatNeedIt() {
         #expect(SMTPMailbox(localPart: "al ice", domain: "b").description == "\"al ice\"@b")
         #expect(SMTPMailbox(localPart: "a.b+c", domain: "b").description == "a.b+c@b")

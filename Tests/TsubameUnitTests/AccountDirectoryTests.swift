@@ -305,6 +305,75 @@ import Testing
                 == .unknownUser)
     }
 
+    // MARK: - Catch-all aliases
+
+    @Test func aCatchAllTakesUnknownAddressesOfItsDomainOnly() throws {
+        let fixture = try Fixture.example()
+        let directory = fixture.directory
+        _ = try directory.addUser("bob@example.org", password: password)
+        try directory.addAlias("info@example.org", targets: ["bob@example.org"])
+        #expect(try directory.lookupRecipient(localPart: "nobody", domain: "example.org", recipientDelimiter: "+")
+                == .unknownUser)
+
+        try directory.addAlias("@Example.ORG", targets: ["alice@example.org"])
+        #expect(try directory.lookupRecipient(localPart: "nobody", domain: "example.org", recipientDelimiter: "+")
+                == deliver(["alice@example.org"]))
+        // Even a local part no mailbox could have: it only selects the alias.
+        #expect(try directory.lookupRecipient(localPart: "a b/../c", domain: "example.org", recipientDelimiter: "+")
+                == deliver(["alice@example.org"]))
+        // An exact user or alias wins, and a user's plus-address reaches the user.
+        #expect(try directory.lookupRecipient(localPart: "bob", domain: "example.org", recipientDelimiter: "+")
+                == deliver(["bob@example.org"]))
+        #expect(try directory.lookupRecipient(localPart: "info", domain: "example.org", recipientDelimiter: "+")
+                == deliver(["bob@example.org"]))
+        #expect(try directory.lookupRecipient(localPart: "bob+tag", domain: "example.org", recipientDelimiter: "+")
+                == deliver(["bob@example.org"]))
+        // No plus-addressing: the tagged address is unknown, so the catch-all takes it.
+        #expect(try directory.lookupRecipient(localPart: "bob+tag", domain: "example.org", recipientDelimiter: nil)
+                == deliver(["alice@example.org"]))
+
+        try directory.addDomain("other.example")
+        #expect(try directory.lookupRecipient(localPart: "nobody", domain: "other.example", recipientDelimiter: "+")
+                == .unknownUser)
+    }
+
+    @Test func catchAllsAreListedRemovedAndCheckedLikeAliases() throws {
+        let fixture = try Fixture.example()
+        let directory = fixture.directory
+        try directory.addAlias("@example.org", targets: ["alice@example.org", "archive@remote.example"])
+        #expect(try directory.listAliases(domain: nil)
+                == [AliasRecord(alias: "@example.org", targets: ["alice@example.org", "archive@remote.example"])])
+        #expect(throws: DirectoryError.aliasExists("@example.org")) {
+            try directory.addAlias("@example.org", targets: ["alice@example.org"])
+        }
+        #expect(throws: DirectoryError.domainNotEmpty("example.org")) { try directory.removeDomain("example.org") }
+        // Nobody logs in as a catch-all.
+        #expect(try directory.verifyPassword(address: "@example.org", password: password) == nil)
+
+        try directory.removeAlias("@EXAMPLE.org")
+        #expect(try directory.listAliases(domain: nil).isEmpty)
+        #expect(throws: DirectoryError.noSuchAlias("@example.org")) { try directory.removeAlias("@example.org") }
+        #expect(throws: DirectoryError.unknownDomain("nowhere.example")) {
+            try directory.addAlias("@nowhere.example", targets: ["alice@example.org"])
+        }
+        #expect(throws: DirectoryError.noSuchUser("ghost@example.org")) {
+            try directory.addAlias("@example.org", targets: ["ghost@example.org"])
+        }
+        for bad in ["@", "@-bad.example", "@@example.org", "@example.org."] {
+            #expect(throws: DirectoryError.invalidAddress(bad)) { try directory.addAlias(bad, targets: ["alice@example.org"]) }
+        }
+    }
+
+    @Test func theFirstAddedDomainIsNotTheFirstByName() throws {
+        let fixture = try Fixture()
+        let directory = fixture.directory
+        #expect(try directory.firstAddedDomain() == nil)
+        try directory.addDomain("zeta.example")
+        try directory.addDomain("alpha.example")
+        #expect(try directory.listDomains() == ["alpha.example", "zeta.example"])
+        #expect(try directory.firstAddedDomain() == "zeta.example")
+    }
+
     // MARK: - Recipient lookup
 
     @Test func plusAddressing() throws {

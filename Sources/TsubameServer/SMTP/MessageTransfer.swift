@@ -15,6 +15,8 @@ final class MessageTransfer {
     let id: String
     private let envelope: SMTPEnvelope<ResolvedRecipient>
     private let clientAddress: String
+    /// The EHLO/HELO name, for the log (escaped there: the client chose it).
+    private let clientName: String
     private let protocolName: String
     private var decoder: MessageContentDecoder
     private var content: ByteBuffer
@@ -27,6 +29,7 @@ final class MessageTransfer {
          framing: MessageContentDecoder.Framing, allocator: ByteBufferAllocator) {
         self.envelope = envelope
         self.clientAddress = clientAddress
+        self.clientName = greeting.name
         self.protocolName = protocolName
         self.allocator = allocator
         self.decoder = MessageContentDecoder(framing: framing, maximumSize: config.smtp.maxMessageSize)
@@ -37,7 +40,7 @@ final class MessageTransfer {
             reversePath: envelope.reversePath, clientName: greeting.name, clientAddress: clientAddress,
             serverName: config.hostname, protocolName: protocolName, id: name.id,
             singleRecipient: envelope.recipients.count == 1 ? envelope.recipients[0].address : nil,
-            date: RFC5322Date.format(secondsSince1970: Int(time(nil))), tls: tls)
+            date: RFC5322Date.format(secondsSince1970: Int(time(nil))), tls: tls, utf8: envelope.smtputf8)
         self.message = store.beginMessage(name: name, traceHeaders: trace.rendered, plan: Self.plan(for: envelope))
     }
 
@@ -111,6 +114,7 @@ final class MessageTransfer {
             "to": "\(envelope.recipients.map { "<\($0.address)>" }.joined(separator: ","))",
             "size": "\(decoder.size)",
             "proto": "\(protocolName)",
+            "helo": "\(clientName)",
         ]
         metadata["result"] = "\(result)"
         return metadata

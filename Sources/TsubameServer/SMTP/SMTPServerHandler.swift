@@ -175,7 +175,7 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
             if case .accept = verdict {} else {
                 self.logger.notice("recipient rejected", metadata: [
                     "from": "\(self.session.envelope?.reversePath.description ?? "")", "to": "<\(mailbox)>",
-                    "verdict": "\(verdict)",
+                    "verdict": "\(verdict)", "helo": "\(self.session.greeting?.name ?? "")",
                 ])
             }
             self.perform(self.session.recipientVerdict(verdict), context: context)
