@@ -65,8 +65,11 @@ public enum TsubameServer {
 
         let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
                                          pop3: pop3Context, logger: logger)
+        // SIGHUP is trapped before any listener is bound: its default action ends the process, and
+        // an admin (or a test) may send it as soon as the "listening" line appears.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox,
-                                      throttle: pop3Context.throttle, tls: tls, logger: logger)
+                                      throttle: pop3Context.throttle, tls: tls, hangups: hangups, logger: logger)
         let serviceGroup = ServiceGroup(configuration: .init(
             services: [
                 .init(service: listeners),
@@ -189,11 +192,11 @@ struct ConfigReloader: Service {
     let box: NIOLockedValueBox<TsubameConfiguration>
     let throttle: SharedLoginThrottle
     let tls: TLSContextProvider
+    let hangups: UnixSignalsSequence
     let logger: Logger
 
     func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup)
-        for await _ in signals.cancelOnGracefulShutdown() {
+        for await _ in hangups.cancelOnGracefulShutdown() {
             switch ConfigLoader.load(path: dataFolder.configPath) {
             case .success(var fresh):
                 fresh.useListeners(overrides)
