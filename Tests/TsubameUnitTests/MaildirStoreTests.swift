@@ -55,8 +55,7 @@ struct MaildirStoreTests {
                                          plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [], reversePath: ""))
         try await message.write(ByteBuffer(string: "partial"), on: loop).get()
         #expect(files("\(store.maildirPath(for: alice))/tmp").count == 1)
-        message.discard(on: loop)
-        try await Task.sleep(for: .milliseconds(200))
+        try await message.discard(on: loop).get()
         #expect(files("\(store.maildirPath(for: alice))/tmp").isEmpty)
         #expect(files("\(store.maildirPath(for: alice))/new").isEmpty)
     }
@@ -84,6 +83,96 @@ struct MaildirStoreTests {
         #expect(files("\(root)/queue/new") == [fileName, "\(fileName).envelope"])
         let envelope = try String(contentsOfFile: "\(root)/queue/new/\(fileName).envelope", encoding: .utf8)
         #expect(envelope == "sender a@b.example\nrecipient far@remote.example\n")
+    }
+
+    // MARK: One message's operations run in order
+
+    /// A pool as wide as the server's (`storage_threads` = 16), on which two submissions would
+    /// run side by side in either order.
+    func widePool() -> NIOThreadPool {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }
+
+    @Test func discardRightAfterWritesLeavesNoFileAndNoDescriptor() async throws {
+        let pool = widePool()
+        let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool)
+        let alice = LocalMailbox(domain: "example.org", localPart: "alice")
+        var discards: [EventLoopFuture<Void>] = []
+        // As when clients vanish while their spills are queued: nobody waits for the writes.
+        for _ in 0..<500 {
+            let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
+                                             plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [], reversePath: ""))
+            for _ in 0..<2 { _ = message.write(ByteBuffer(repeating: UInt8(ascii: "x"), count: 16 * 1024), on: loop) }
+            discards.append(message.discard(on: loop))
+        }
+        for discard in discards { try await discard.get() }
+        #expect(files("\(store.maildirPath(for: alice))/tmp").isEmpty)
+        #expect(OpenDescriptors.under(root).map(\.path) == [])
+        try await pool.shutdownGracefully()
+    }
+
+    @Test func aWriteAfterDiscardFailsAndCreatesNothing() async throws {
+        // One thread takes submissions first come, first served, so the discard runs first
+        // and the late write after it, whatever the store does to keep them in order.
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool)
+        let alice = LocalMailbox(domain: "example.org", localPart: "alice")
+        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
+                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [], reversePath: ""))
+        message.discard(on: loop)
+        let late = message.write(ByteBuffer(string: "a spill that was still on its way\n"), on: loop)
+        await #expect(throws: (any Error).self) { try await late.get() }
+        #expect(files("\(store.maildirPath(for: alice))/tmp").isEmpty)
+        #expect(OpenDescriptors.under(root).map(\.path) == [])
+        try await pool.shutdownGracefully()
+    }
+
+    @Test func commitAfterAFailedWriteDeliversNothing() async throws {
+        let store = store()
+        let alice = LocalMailbox(domain: "example.org", localPart: "alice")
+        let maildir = store.maildirPath(for: alice)
+        // tmp/ is a plain file: the first write cannot create the spool file.
+        for sub in ["new", "cur"] {
+            try FileManager.default.createDirectory(atPath: "\(maildir)/\(sub)", withIntermediateDirectories: true)
+        }
+        #expect(FileManager.default.createFile(atPath: "\(maildir)/tmp", contents: Data()))
+        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
+                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [], reversePath: ""))
+        await #expect(throws: (any Error).self) {
+            try await message.write(ByteBuffer(string: "first part\n"), on: loop).get()
+        }
+        // The obstacle is gone, but the message has lost its first part: it must not be delivered.
+        try FileManager.default.removeItem(atPath: "\(maildir)/tmp")
+        try FileManager.default.createDirectory(atPath: "\(maildir)/tmp", withIntermediateDirectories: true)
+        await #expect(throws: (any Error).self) {
+            try await message.commit(ByteBuffer(string: "last part\n"), on: loop).get()
+        }
+        #expect(files("\(maildir)/new").isEmpty)
+        #expect(files("\(maildir)/tmp").isEmpty)
+    }
+
+    @Test(.enabled(if: OpenDescriptors.areVisible))
+    func aFailedCommitRemovesTheSpoolFile() async throws {
+        let store = store()
+        let alice = LocalMailbox(domain: "example.org", localPart: "alice")
+        let maildir = store.maildirPath(for: alice)
+        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
+                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [], reversePath: ""))
+        try await message.write(ByteBuffer(string: "Subject: x\n\n"), on: loop).get()
+        let spool = try #require(OpenDescriptors.under(root).first)
+        // A read-only descriptor takes the spool file's place, so the commit's write fails (EBADF)
+        // as it would on a full disk; the file itself stays in tmp/ for the store to clean up.
+        let readOnly = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        #expect(dup2(readOnly, spool.descriptor) == spool.descriptor)
+        close(readOnly)
+        await #expect(throws: (any Error).self) {
+            try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
+        }
+        #expect(files("\(maildir)/tmp").isEmpty)
+        #expect(files("\(maildir)/new").isEmpty)
     }
 
     @Test func namesAreUnique() {

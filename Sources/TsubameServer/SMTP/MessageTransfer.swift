@@ -101,9 +101,11 @@ final class MessageTransfer {
         return message.commit(rest, on: eventLoop)
     }
 
-    func discard(on eventLoop: any EventLoop) {
+    /// Drops the message; the future completes once the spool file is gone.
+    @discardableResult
+    func discard(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         content = ByteBuffer()
-        message.discard(on: eventLoop)
+        return message.discard(on: eventLoop)
     }
 
     /// The maillog line's fields; never the content.

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+
+/// The temporary file that holds a message while it arrives, and where it is in its life.
+/// Every failure removes the file at once: no descriptor stays open, nothing waits in `tmp/`
+/// for the 36-hour sweep, and nothing after it can deliver what is left of the message.
+struct SpoolFile {
+    enum State {
+        /// Nothing on disk yet: the trace headers wait to be written before the first content.
+        case notCreated(header: String)
+        case open(descriptor: Int32)
+        /// Written, synced and closed: ready to be linked into new/.
+        case complete
+        /// A write, the sync or the delivery failed; the file is gone and stays gone.
+        case failed(any Error)
+        /// Delivered or discarded; the file is gone.
+        case finished
+    }
+
+    let path: String
+    let maildir: String
+    private(set) var state: State
+    private(set) var size = 0
+    private(set) var lineFeeds = 0
+
+    init(path: String, maildir: String, header: String) {
+        self.path = path
+        self.maildir = maildir
+        self.state = .notCreated(header: header)
+    }
+
+    /// Size with CRLF line ends, what POP3 and IMAP report (Dovecot's W=).
+    var virtualSize: Int { size + lineFeeds }
+
+    mutating func append(_ content: ByteBuffer) throws {
+        do {
+            let descriptor = try openedDescriptor()
+            try content.withUnsafeReadableBytes { try writeCounting($0, to: descriptor) }
+        } catch {
+            fail(error)
+            throw error
+        }
+    }
+
+    /// Makes the content durable and closes the file.
+    mutating func sync() throws {
+        guard case .open(let descriptor) = state else { throw unusable() }
+        do {
+            try POSIX.syncFile(descriptor, path: path)
+        } catch {
+            fail(error)
+            throw error
+        }
+        close(descriptor)
+        state = .complete
+    }
+
+    /// Closes and removes the file, if there is one. Idempotent.
+    mutating func remove() {
+        switch state {
+        case .open(let descriptor):
+            close(descriptor)
+            unlink(path)
+        case .complete:
+            unlink(path)
+        case .notCreated, .finished, .failed:
+            break
+        }
+        if case .failed = state { return }
+        state = .finished
+    }
+
+    /// Removes the file and remembers why, so that later writes and the commit fail too.
+    mutating func fail(_ error: any Error) {
+        if case .failed = state { return }
+        remove()
+        state = .failed(error)
+    }
+
+    /// The open file, created with the trace headers on first use.
+    private mutating func openedDescriptor() throws -> Int32 {
+        switch state {
+        case .open(let descriptor):
+            return descriptor
+        case .notCreated(let header):
+            if !POSIX.fileExists("\(maildir)/new") { try MaildirStore.createMaildir(at: maildir) }
+            let descriptor = try POSIX.openNewFile(path)
+            state = .open(descriptor: descriptor)
+            var bytes = Array(header.utf8)
+            try bytes.withUnsafeMutableBytes { try writeCounting(UnsafeRawBufferPointer($0), to: descriptor) }
+            return descriptor
+        case .complete, .failed, .finished:
+            throw unusable()
+        }
+    }
+
+    /// Why the file takes no more writes: its earlier failure, or that the message is done.
+    private func unusable() -> any Error {
+        if case .failed(let error) = state { return error }
+        return MessageAlreadyFinished()
+    }
+
+    private mutating func writeCounting(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) throws {
+        guard !bytes.isEmpty else { return }
+        try POSIX.writeAll(descriptor, bytes, path: path)
+        size += bytes.count
+        var count = 0
+        for byte in bytes where byte == UInt8(ascii: "\n") { count += 1 }
+        lineFeeds += count
+    }
+}
