@@ -43,7 +43,8 @@ final class HandlerFixture {
         smtp = SMTPServerContext(
             configuration: settings,
             store: MaildirStore(dataDirectory: root, hostname: Self.hostname, threadPool: storageThreads),
-            resolver: RecipientResolver(directory: directory, threadPool: lookupThreads),
+            resolver: RecipientResolver(directory: directory, threadPool: lookupThreads,
+                                        primaryDomain: { [settings] in settings.withLockedValue { $0.primaryDomain } }),
             limiter: ConnectionLimiter(), tls: tls, logger: quiet)
         pop3 = POP3ServerContext(
             configuration: settings, directory: directory, mailRoot: "\(root)/mail",
