@@ -275,3 +275,14 @@ def test_a_server_started_without_root_serves_connections(base):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze to verify the unit")
+def test_systemd_unit_verifies(tmp_path):
+    unit = (Path(__file__).resolve().parent.parent / "contrib" / "systemd" / "tsubame.service").read_text()
+    assert "ExecStart=/usr/local/bin/tsubame serve --data /var/lib/tsubame\n" in unit
+    # verify checks that the program exists: point it at the binary under test
+    (tmp_path / "tsubame.service").write_text(unit.replace("/usr/local/bin/tsubame", str(BIN)))
+    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "tsubame.service")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout + result.stderr == "", result.stdout + result.stderr
