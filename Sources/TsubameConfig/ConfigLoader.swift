@@ -50,6 +50,7 @@ public enum ConfigLoader {
             }
         }
         if table["hostname"] == nil { report("hostname", "missing; set it to this server's DNS name") }
+        if config.server.user.isEmpty && !config.server.group.isEmpty { report("server.group", "needs [server] user") }
         if config.listeners.isEmpty { report("listeners", "no listener configured; add e.g. smtp = \"0.0.0.0:25\"") }
         issues.sort { ($0.line ?? 0) < ($1.line ?? 0) }
         return issues.isEmpty ? .success(config) : .failure(ConfigIssues(issues))

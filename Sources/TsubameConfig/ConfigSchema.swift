@@ -151,6 +151,11 @@ enum ConfigSchema {
         .integer("server", "storage_threads", 1...256,
                  "Threads that write and fsync mail; several let the disk commit concurrent messages together.",
                  \.server.storageThreads),
+        .string("server", "user",
+                "The system user `serve` started as root runs as once its ports are bound; it must own the data folder. Empty: stay root.",
+                \.server.user, validate: { isAccountName($0) ? nil : "must be empty or a user name like tsubame" }),
+        .string("server", "group", "The group to run as; empty: the user's primary group.", \.server.group,
+                validate: { isAccountName($0) ? nil : "must be empty or a group name like tsubame" }),
 
         .string("log", "level", "One of trace, debug, info, notice, warning, error, critical.", \.log.level,
                 validate: { LogSettings.levels.contains($0) ? nil : "must be one of \(LogSettings.levels.joined(separator: ", "))" }),
@@ -172,6 +177,19 @@ enum ConfigSchema {
         if text.isEmpty { return true }
         guard text.hasPrefix("http://") || text.hasPrefix("https://") else { return false }
         return text.utf8.count <= 2048 && !text.unicodeScalars.contains { $0.value <= 0x20 || $0.value >= 0x7F }
+    }
+
+    /// Empty, or a user or group name as shadow-utils accepts it: letters, digits, `_`, `.`, `-`,
+    /// not starting with `-`, not `.` or `..`, not all digits (that would read as an id), an
+    /// optional final `$`.
+    static func isAccountName(_ text: String) -> Bool {
+        if text.isEmpty { return true }
+        let body = text.hasSuffix("$") ? text.dropLast() : Substring(text)
+        guard !body.isEmpty, body.utf8.count <= 32, !body.hasPrefix("-"), body != ".", body != "..",
+              !body.allSatisfy({ ("0"..."9").contains($0) }) else { return false }
+        return body.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)
+        }
     }
 
     static func isHostname(_ text: String) -> Bool {

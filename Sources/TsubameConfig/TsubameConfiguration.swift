@@ -88,6 +88,10 @@ public struct TLSSettings: Sendable, Equatable {
 public struct ServerSettings: Sendable, Equatable {
     public var shutdownGrace = 30
     public var storageThreads = 16
+    /// The system user `serve` becomes after binding its listeners when started as root; empty: none.
+    public var user = ""
+    /// That user's group; empty: the user's primary group.
+    public var group = ""
 
     public init() {}
 }

@@ -40,8 +40,10 @@ public struct DataFolder: Sendable {
         }
     }
 
-    /// Creates the folder with its config, directory (with `domain`) and mail store.
-    public func initialise(hostname: String, domain: String, listeners: [ListenerName: ListenAddress]) throws {
+    /// Creates the folder with its config, directory (with `domain`) and mail store; with an
+    /// `owner`, names it as `[server] user` and gives it the folder.
+    public func initialise(hostname: String, domain: String, listeners: [ListenerName: ListenAddress],
+                           owner: SystemAccount? = nil) throws {
         if exists { throw InitError.alreadyInitialised(path) }
         if let entries = try? DirectoryListing.names(in: path), !entries.isEmpty { throw InitError.notEmpty(path) }
         if mkdir(path, 0o700) < 0, errno != EEXIST { throw InitError.cannotCreate(path, errnoText()) }
@@ -49,6 +51,7 @@ public struct DataFolder: Sendable {
         config.hostname = hostname
         config.primaryDomain = domain.lowercased()
         config.listeners = listeners
+        config.server.user = owner?.userName ?? ""
         let directory = try SQLiteAccountDirectory(path: directoryPath)
         try directory.addDomain(domain)
         for sub in [mailPath, "\(path)/queue"] where mkdir(sub, 0o700) < 0 && errno != EEXIST {
@@ -57,6 +60,7 @@ public struct DataFolder: Sendable {
         _ = try ensureDefaultCertificate(config)
         // The config is written last: its presence marks a complete data folder.
         try writeFile(configPath, ConfigTemplate.render(config), mode: 0o600)
+        if let owner { try DataFolderOwnership.handOver(path, to: owner) }
     }
 
     public static func standardListeners() -> [ListenerName: ListenAddress] {

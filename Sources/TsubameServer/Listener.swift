@@ -21,12 +21,14 @@ enum Listener {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 511)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Accepting waits for `startAccepting`, after every listener is bound and root dropped.
+            .serverChannelOption(.autoRead, value: false)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 65536))
             .childChannelInitializer { channel in
@@ -43,6 +45,14 @@ enum Listener {
             return BoundListener(name: name, channel: channel, quiescing: quiescing)
         } catch {
             throw ListenError(name: name, address: address, underlying: error)
+        }
+    }
+
+    /// Starts accepting connections on listeners bound by `bind`; until then clients wait in
+    /// the kernel's backlog.
+    static func startAccepting(_ listeners: [BoundListener]) async throws {
+        for listener in listeners {
+            try await listener.channel.setOption(.autoRead, value: true).get()
         }
     }
 }

@@ -28,6 +28,7 @@ public enum TsubameServer {
         }
         TsubameLogHandler.bootstrap(level: Logger.Level(rawValue: configuration.log.level) ?? .info)
         let logger = Logger(label: "tsubame")
+        let privileges = try PrivilegeDrop.prepare(configuration.server, dataFolder: dataFolder, logger: logger)
         let running = try RunningServer.claim(dataFolder)
         defer { withExtendedLifetime(running) {} }
 
@@ -64,7 +65,7 @@ public enum TsubameServer {
             authenticationThreads: directoryThreads, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
 
         let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
-                                         pop3: pop3Context, logger: logger)
+                                         pop3: pop3Context, privileges: privileges, logger: logger)
         // SIGHUP is trapped before any listener is bound: its default action ends the process, and
         // an admin (or a test) may send it as soon as the "listening" line appears.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -74,9 +75,9 @@ public enum TsubameServer {
             services: [
                 .init(service: listeners),
                 .init(service: reloader, successTerminationBehavior: .ignore),
-                .init(service: UpkeepService(dataFolder: dataFolder, configuration: configBox,
+                .init(service: privileges.afterDrop(UpkeepService(dataFolder: dataFolder, configuration: configBox,
                                              pkiThreads: directoryThreads, storageThreads: storageThreads, tls: tls,
-                                             logger: logger),
+                                             logger: logger)),
                       successTerminationBehavior: .ignore),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -128,9 +129,11 @@ struct ListenersService: Service {
     let group: MultiThreadedEventLoopGroup
     let smtp: SMTPServerContext
     let pop3: POP3ServerContext
+    let privileges: PrivilegeDrop
     let logger: Logger
 
     func run() async throws {
+        try privileges.regainRootForBinding()
         var bound: [BoundListener] = []
         for name in ListenerName.allCases {
             guard let address = configuration.listeners[name] else { continue }
@@ -141,6 +144,8 @@ struct ListenersService: Service {
             let local = listener.channel.localAddress
             logger.info("listening \(name.rawValue) \(local.map(Self.format) ?? "\(address)")")
         }
+        try privileges.dropForGood()
+        try await Listener.startAccepting(bound)
 
         try? await gracefulShutdown()
         logger.info("shutting down: no new connections; finishing messages in transfer")

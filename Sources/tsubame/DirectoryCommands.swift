@@ -9,6 +9,7 @@ extension DataOption {
         guard folder.exists else {
             throw ValidationError("\(folder.path) is not a Tsubame data folder; create it with `tsubame init` or `tsubame serve`")
         }
+        try DataFolderOwner.become(of: folder.path)
         return try SQLiteAccountDirectory(path: folder.directoryPath)
     }
 }

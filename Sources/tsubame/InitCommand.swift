@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import TsubameConfig
 import TsubameServer
@@ -10,15 +15,27 @@ struct InitCommand: ParsableCommand {
     @Option(help: "This server's DNS name, used in the SMTP greeting.") var hostname: String
     @Option(help: "The first mail domain to receive mail for; also the primary domain, whose postmaster gets <Postmaster>.")
     var domain: String
+    @Option(help: "The data folder's owner, written as [server] user: `serve` started as root runs as it after binding the ports (default, as root: tsubame when that user exists; \"\" for none).")
+    var user: String?
 
     func run() throws {
-        try options.folder.initialise(hostname: hostname, domain: domain, listeners: DataFolder.standardListeners())
+        let owner = try NewDataFolderOwner.choose(requested: user)
+        try options.folder.initialise(hostname: hostname, domain: domain, listeners: DataFolder.standardListeners(),
+                                      owner: owner)
         print("""
         Created \(options.folder.path): tsubame.toml, directory.sqlite, mail/, queue/, tls/
         Private CA: \(options.folder.tlsPaths.caCertificate) (install it in your users' mail clients)
         Domain \(domain) added. Listeners use the standard ports (smtp 25, pop3 110, pop3s 995): run `tsubame serve` as root,
         or with --listen smtp=0.0.0.0:2525 --listen pop3=0.0.0.0:2110 --listen pop3s=0.0.0.0:2995 as a normal user.
-        Add a user: tsubame user add alice@\(domain) --data \(options.folder.path)
+        \(Self.ownerNote(owner))Add a user: tsubame user add alice@\(domain) --data \(options.folder.path)
         """)
+    }
+
+    static func ownerNote(_ owner: SystemAccount?) -> String {
+        if let owner {
+            return "Owned by \(owner.userName) ([server] user): `serve` started as root binds the ports, then runs as \(owner.userName).\n"
+        }
+        guard geteuid() == 0 else { return "" }
+        return "No [server] user: `serve` would stay root. Create the user tsubame, set [server] user and chown the folder (see README).\n"
     }
 }

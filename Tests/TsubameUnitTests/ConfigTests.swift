@@ -47,6 +47,42 @@ struct ConfigTests {
         #expect(issues.issues.first?.line == 2)
     }
 
+    @Test func readsTheServerUserAndGroup() throws {
+        let base = "hostname = \"mx.example.org\"\n[listeners]\nsmtp = \"0.0.0.0:25\"\n[server]\n"
+        let both = try ConfigLoader.parse(base + "user = \"tsubame\"\ngroup = \"mail\"\n").get()
+        #expect(both.server.user == "tsubame")
+        #expect(both.server.group == "mail")
+        let unset = try ConfigLoader.parse(base + "user = \"\"\ngroup = \"\"\n").get()
+        #expect(unset.server.user.isEmpty && unset.server.group.isEmpty)
+    }
+
+    @Test func templateWritesAndReadsBackTheServerUser() throws {
+        var config = TsubameConfiguration()
+        config.server.user = "tsubame"
+        let text = ConfigTemplate.render(config)
+        #expect(text.contains("\nuser = \"tsubame\"\n"))
+        #expect(try ConfigLoader.parse(text).get() == config)
+    }
+
+    @Test(arguments: ["root user", "-tsubame", "1000", ".", "ユーザー", "a/b", String(repeating: "u", count: 33)])
+    func refusesMalformedAccountNames(_ name: String) {
+        let text = "hostname = \"mx.example.org\"\n[listeners]\nsmtp = \"0.0.0.0:25\"\n[server]\nuser = \"\(name)\"\ngroup = \"\(name)\"\n"
+        guard case .failure(let issues) = ConfigLoader.parse(text) else { Issue.record("accepted \(name)"); return }
+        #expect(issues.issues.map(\.key) == ["server.user", "server.group"])
+    }
+
+    @Test func acceptsAccountNamesUseraddAccepts() {
+        for name in ["tsubame", "_tsubame", "mail.user", "tsubame-test", "Debian-exim", "host$", "u1000"] {
+            #expect(ConfigSchema.isAccountName(name), "\(name)")
+        }
+    }
+
+    @Test func refusesAGroupWithoutAUser() {
+        let text = "hostname = \"mx.example.org\"\n[listeners]\nsmtp = \"0.0.0.0:25\"\n[server]\ngroup = \"mail\"\n"
+        guard case .failure(let issues) = ConfigLoader.parse(text) else { Issue.record("accepted"); return }
+        #expect(issues.issues.map(\.description) == ["line 5: server.group: needs [server] user"])
+    }
+
     @Test func parsesListenAddresses() {
         #expect(ListenAddress(parsing: "0.0.0.0:25") == ListenAddress(host: "0.0.0.0", port: 25))
         #expect(ListenAddress(parsing: "[::1]:0") == ListenAddress(host: "::1", port: 0))
