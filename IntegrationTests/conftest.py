@@ -42,6 +42,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "auth_config(**kv): values for the [auth] table of tsubame.toml "
                    "(the pop3_server fixture sets failure_delay_ms = 0 unless given)")
+    config.addinivalue_line(
+        "markers", "limits_config(listener, **kv): values for the [limits.LISTENER] table")
 
 
 # --------------------------------------------------------------------------
@@ -841,7 +843,7 @@ POP3_TEST_AUTH = {"failure_delay_ms": 0}
 
 
 def apply_config_markers(request, datadir, pop3=False):
-    """Write the smtp_config / pop3_config / auth_config markers' values into
+    """Write the smtp_config / pop3_config / limits_config / auth_config markers' values into
     tsubame.toml.  With POP3, failed logins are not delayed unless the test's
     auth_config says otherwise."""
     marker = request.node.get_closest_marker("smtp_config")
@@ -850,6 +852,9 @@ def apply_config_markers(request, datadir, pop3=False):
     marker = request.node.get_closest_marker("pop3_config")
     if marker is not None:
         datadir.set_table("pop3", **marker.kwargs)
+    marker = request.node.get_closest_marker("limits_config")
+    if marker is not None:
+        datadir.set_table(f"limits.{marker.args[0]}", **marker.kwargs)
     auth = dict(POP3_TEST_AUTH) if pop3 else {}
     marker = request.node.get_closest_marker("auth_config")
     if marker is not None:

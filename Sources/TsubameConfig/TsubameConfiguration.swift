@@ -7,6 +7,8 @@ public struct TsubameConfiguration: Sendable, Equatable {
     public var smtp = SMTPSettings()
     public var pop3 = POP3Settings()
     public var auth = AuthSettings()
+    /// A listener's own connection limits, where `[limits.NAME]` sets them (see `ListenerLimits`).
+    public var listenerLimits: [ListenerName: ListenerLimits] = [:]
     public var tls = TLSSettings()
     public var server = ServerSettings()
     public var log = LogSettings()

@@ -50,7 +50,6 @@ public enum TsubameServer {
             configuration: configBox,
             store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
             resolver: RecipientResolver(directory: directory, threadPool: directoryThreads),
-            limiter: ConnectionLimiter(),
             tls: tls,
             logger: Logger(label: "smtp"))
 
@@ -155,9 +154,9 @@ struct ListenersService: Service {
         let mode = configuration.tls.mode(for: name)
         switch name {
         case .pop3, .pop3s:
-            return { [pop3] in POP3ServerHandler(server: pop3, tlsMode: mode) }
+            return { [pop3] in POP3ServerHandler(server: pop3, tlsMode: mode, listener: name) }
         case .smtp, .submission, .submissions:
-            return { [smtp] in SMTPServerHandler(server: smtp, tlsMode: mode) }
+            return { [smtp] in SMTPServerHandler(server: smtp, tlsMode: mode, listener: name) }
         }
     }
 

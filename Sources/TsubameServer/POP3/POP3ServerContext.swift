@@ -13,7 +13,7 @@ final class POP3ServerContext: Sendable {
     let authenticationThreads: NIOThreadPool
     /// Maildir scans, reads, renames and deletions run here.
     let storageThreads: NIOThreadPool
-    let limiter = ConnectionLimiter()
+    let limiters = ListenerLimiters()
     let throttle: SharedLoginThrottle
     let openChannels = ChannelRegistry()
     let tls: TLSContextProvider

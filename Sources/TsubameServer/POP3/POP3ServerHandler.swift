@@ -32,11 +32,15 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
     var tlsInfo = TLSSessionInfo()
     var logger: Logger
 
-    init(server: POP3ServerContext, tlsMode: TLSMode) {
+    /// Whose connection limits apply: `[limits.NAME]`, else `[pop3]`'s.
+    private let listener: ListenerName
+
+    init(server: POP3ServerContext, tlsMode: TLSMode, listener: ListenerName = .pop3) {
         self.server = server
         self.tlsMode = tlsMode
+        self.listener = listener
         self.config = server.snapshot()
-        self.connection = ConnectionCore(limiter: server.limiter, registry: server.openChannels)
+        self.connection = ConnectionCore(limiter: server.limiters[listener], registry: server.openChannels)
         self.session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
                                                                            plaintextAllowed: false))
         self.logger = server.logger
@@ -55,8 +59,8 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
     // MARK: Connection life cycle
 
     func channelActive(context: ChannelHandlerContext) {
-        let refusal = connection.admit(context: context, maximumTotal: config.pop3.maxConnections,
-                                       maximumPerAddress: config.pop3.maxConnectionsPerIP)
+        let refusal = connection.admit(context: context, maximumTotal: config.maximumConnections(for: listener),
+                                       maximumPerAddress: config.maximumConnectionsPerIP(for: listener))
         logger[metadataKey: "client"] = "[\(connection.clientAddress)]"
         let plaintextAllowed: Bool
         switch config.pop3.allowPlaintext {
