@@ -46,13 +46,22 @@ public enum PlaintextPolicy: String, Sendable, Equatable, CaseIterable {
     case never, loopback, always
 }
 
-/// Failed logins: a delay that doubles with each consecutive failure per client IP and per
-/// account, and a lockout after a number of them.
+/// Failed logins, counted per client network (an IPv4 address or an IPv6 /64): a delay that
+/// doubles with each consecutive failure, and lockouts of that network, from every account or
+/// from one. Failures for an account from anywhere only slow further failures for it; an
+/// account is never locked for everyone.
 public struct AuthSettings: Sendable, Equatable {
     public var failureDelayMilliseconds = 500
     public var maxFailureDelayMilliseconds = 8000
+    /// Failures from one client network, whatever the accounts, that lock it out of all.
     public var lockoutFailures = 10
+    /// Failures for one account from one client network that lock it out of that account.
+    public var lockoutFailuresPerAccount = 5
     public var lockoutSeconds = 300
+    /// The first delay for a failure on an account that failed recently from any network.
+    public var accountFailureDelayMilliseconds = 100
+    /// Password checks queued or running at once; more are refused at once as busy.
+    public var maxPending = 64
 
     public init() {}
 }

@@ -33,9 +33,13 @@ public enum TsubameServer {
 
         let directory = try SQLiteAccountDirectory(path: dataFolder.directoryPath)
         let storageThreads = NIOThreadPool(numberOfThreads: configuration.server.storageThreads)
+        // Recipient lookups and PKI upkeep; password hashing has threads of its own, so a login
+        // flood never makes them wait.
         let directoryThreads = NIOThreadPool(numberOfThreads: System.coreCount)
+        let passwordThreads = NIOThreadPool(numberOfThreads: System.coreCount)
         storageThreads.start()
         directoryThreads.start()
+        passwordThreads.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let configBox = NIOLockedValueBox(configuration)
         let tls = TLSContextProvider(dataDirectory: dataFolder.path)
@@ -53,14 +57,18 @@ public enum TsubameServer {
             tls: tls,
             logger: Logger(label: "smtp"))
 
+        let authenticator = Authenticator(
+            verifier: PasswordVerifier(directory: directory, threads: passwordThreads,
+                                       maximumPending: configuration.auth.maxPending),
+            settings: configuration.auth)
         let pop3Context = POP3ServerContext(
-            configuration: configBox, directory: directory, mailRoot: dataFolder.mailPath,
-            authenticationThreads: directoryThreads, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
+            configuration: configBox, mailRoot: dataFolder.mailPath,
+            authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
 
         let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
                                          pop3: pop3Context, logger: logger)
         let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox,
-                                      throttle: pop3Context.throttle, tls: tls, logger: logger)
+                                      authenticator: authenticator, tls: tls, logger: logger)
         let serviceGroup = ServiceGroup(configuration: .init(
             services: [
                 .init(service: listeners),
@@ -76,6 +84,7 @@ public enum TsubameServer {
         try? await group.shutdownGracefully()
         try? await storageThreads.shutdownGracefully()
         try? await directoryThreads.shutdownGracefully()
+        try? await passwordThreads.shutdownGracefully()
         try outcome.get()
         logger.info("stopped")
     }
@@ -174,7 +183,7 @@ struct ConfigReloader: Service {
     let dataFolder: DataFolder
     let overrides: [ListenerName: ListenAddress]
     let box: NIOLockedValueBox<TsubameConfiguration>
-    let throttle: SharedLoginThrottle
+    let authenticator: Authenticator
     let tls: TLSContextProvider
     let logger: Logger
 
@@ -194,7 +203,7 @@ struct ConfigReloader: Service {
                 if old.listeners != fresh.listeners {
                     logger.notice("listener addresses changed in the config; they apply after a restart")
                 }
-                throttle.update(settings: fresh.auth)
+                authenticator.update(settings: fresh.auth)
                 if fresh.usesTLS {
                     // Open connections keep their session; new ones get the new certificate.
                     do {

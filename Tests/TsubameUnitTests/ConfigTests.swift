@@ -92,6 +92,20 @@ struct ConfigTests {
         #expect(issues.issues.map(\.key).sorted() == ["limits.imap", "limits.smtp.colour", "limits.smtp.max_connections"])
     }
 
+    @Test func authSettingsParse() throws {
+        let text = """
+        hostname = "mx.example.org"
+        [listeners]
+        smtp = "0.0.0.0:25"
+        [auth]
+        lockout_failures_per_account = 3
+        account_failure_delay_ms = 50
+        max_pending = 8
+        """
+        let auth = try ConfigLoader.parse(text).get().auth
+        #expect((auth.lockoutFailuresPerAccount, auth.accountFailureDelayMilliseconds, auth.maxPending) == (3, 50, 8))
+    }
+
     @Test func reportsEachErrorWithKeyAndLine() throws {
         let text = """
         hostname = "mx.example.org"
