@@ -41,7 +41,10 @@ def pytest_configure(config):
         "markers", "pop3_config(**kv): values for the [pop3] table of tsubame.toml")
     config.addinivalue_line(
         "markers", "auth_config(**kv): values for the [auth] table of tsubame.toml "
-                   "(the pop3_server fixture sets failure_delay_ms = 0 unless given)")
+                   "(the pop3_server fixture sets failure_delay_ms = account_failure_delay_ms = 0 "
+                   "unless given)")
+    config.addinivalue_line(
+        "markers", "limits_config(listener, **kv): values for the [limits.LISTENER] table")
 
 
 # --------------------------------------------------------------------------
@@ -351,8 +354,9 @@ class ConnectionClosed(Exception):
 class SMTPClient:
     """A byte-level SMTP client: send exactly what a test wants, read replies."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=IO_TIMEOUT, greeting=True):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=IO_TIMEOUT, greeting=True, source=None):
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buf = b""
         self.greeting = self.read_reply() if greeting else None
 
@@ -467,8 +471,10 @@ class POP3Client:
     """A byte-level POP3 client (RFC 1939, 2449): send exactly what a test
     wants; read status lines and multi-line responses octet for octet."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=IO_TIMEOUT, greeting=True):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, port, host="127.0.0.1", timeout=IO_TIMEOUT, greeting=True, source=None):
+        # SOURCE: the client's own address, e.g. "127.0.0.2" (any 127/8 address is loopback)
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buf = bytearray()
         self.greeting = self.status() if greeting else None
 
@@ -837,11 +843,11 @@ def client(server):
     c.close()
 
 
-POP3_TEST_AUTH = {"failure_delay_ms": 0}
+POP3_TEST_AUTH = {"failure_delay_ms": 0, "account_failure_delay_ms": 0}
 
 
 def apply_config_markers(request, datadir, pop3=False):
-    """Write the smtp_config / pop3_config / auth_config markers' values into
+    """Write the smtp_config / pop3_config / limits_config / auth_config markers' values into
     tsubame.toml.  With POP3, failed logins are not delayed unless the test's
     auth_config says otherwise."""
     marker = request.node.get_closest_marker("smtp_config")
@@ -850,6 +856,9 @@ def apply_config_markers(request, datadir, pop3=False):
     marker = request.node.get_closest_marker("pop3_config")
     if marker is not None:
         datadir.set_table("pop3", **marker.kwargs)
+    marker = request.node.get_closest_marker("limits_config")
+    if marker is not None:
+        datadir.set_table(f"limits.{marker.args[0]}", **marker.kwargs)
     auth = dict(POP3_TEST_AUTH) if pop3 else {}
     marker = request.node.get_closest_marker("auth_config")
     if marker is not None:

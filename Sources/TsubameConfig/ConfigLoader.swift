@@ -24,6 +24,17 @@ public enum ConfigLoader {
             issues.append(ConfigIssue(key: key, line: lines[key], message: message))
         }
 
+        func readSettings(of tableName: String, _ subtable: TOMLTable) {
+            for name in subtable.keys {
+                let fullKey = "\(tableName).\(name)"
+                guard let setting = ConfigSchema.settings.first(where: { $0.key == fullKey }) else {
+                    report(fullKey, "unknown key")
+                    continue
+                }
+                if let problem = setting.read(subtable[name]!, &config) { report(fullKey, problem) }
+            }
+        }
+
         for key in table.keys {
             guard let value = table[key] else { continue }
             if ConfigSchema.tables.contains(key) {
@@ -35,13 +46,25 @@ public enum ConfigLoader {
                     readListeners(subtable, into: &config, report: report)
                     continue
                 }
-                for name in subtable.keys {
-                    let fullKey = "\(key).\(name)"
-                    guard let setting = ConfigSchema.settings.first(where: { $0.key == fullKey }) else {
-                        report(fullKey, "unknown key")
+                readSettings(of: key, subtable)
+            } else if ConfigSchema.tables.contains(where: { $0.hasPrefix("\(key).") }) {
+                // [limits.NAME]: TOML nests the tables under "limits".
+                guard let parent = value.table else {
+                    report(key, "must be a table ([\(key).NAME])")
+                    continue
+                }
+                for name in parent.keys {
+                    let fullName = "\(key).\(name)"
+                    let known = ConfigSchema.tables.filter { $0.hasPrefix("\(key).") }
+                    guard known.contains(fullName) else {
+                        report(fullName, "unknown table; known: \(known.joined(separator: ", "))")
                         continue
                     }
-                    if let problem = setting.read(subtable[name]!, &config) { report(fullKey, problem) }
+                    guard let subtable = parent[name]?.table else {
+                        report(fullName, "must be a table ([\(fullName)])")
+                        continue
+                    }
+                    readSettings(of: fullName, subtable)
                 }
             } else if let setting = ConfigSchema.settings.first(where: { $0.table == nil && $0.name == key }) {
                 if let problem = setting.read(value, &config) { report(key, problem) }

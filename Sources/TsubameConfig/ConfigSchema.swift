@@ -34,6 +34,9 @@ struct Setting: Sendable {
     let comment: String
     let read: @Sendable (TOMLValueConvertible, inout TsubameConfiguration) -> String?
     let render: @Sendable (TsubameConfiguration) -> String
+    /// False for an optional key the configuration leaves out: the template then writes it
+    /// commented out, with the value that applies instead.
+    var isSet: @Sendable (TsubameConfiguration) -> Bool = { _ in true }
 
     var key: String { table.map { "\($0).\(name)" } ?? name }
 
@@ -66,6 +69,18 @@ struct Setting: Sendable {
             return nil
         }, render: { "\"\($0[keyPath: path])\"" })
     }
+
+    /// `[limits.NAME] name`: the listener's own limit; when left out, its protocol's applies.
+    static func listenerLimit(_ listener: ListenerName, _ name: String, _ comment: String,
+                              _ path: WritableKeyPath<ListenerLimits, Int?> & Sendable,
+                              effective: @escaping @Sendable (TsubameConfiguration) -> Int) -> Setting {
+        Setting(table: "limits.\(listener.rawValue)", name: name, comment: comment, read: { value, config in
+            guard let number = value.int else { return "must be an integer" }
+            guard (1...1_000_000).contains(number) else { return "must be between 1 and 1000000" }
+            config.listenerLimits[listener, default: ListenerLimits()][keyPath: path] = number
+            return nil
+        }, render: { "\(effective($0))" }, isSet: { $0.listenerLimits[listener]?[keyPath: path] != nil })
+    }
 }
 
 enum ConfigSchema {
@@ -82,9 +97,11 @@ enum ConfigSchema {
                  "Recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8 asks for at least 100).",
                  \.smtp.maxRecipients),
         .integer("smtp", "max_connections", 1...1_000_000,
-                 "Concurrent SMTP connections; more get 421 4.7.0.", \.smtp.maxConnections),
+                 "Concurrent connections on each SMTP listener (smtp, submission, submissions: each counted apart); more get 421 4.7.0.",
+                 \.smtp.maxConnections),
         .integer("smtp", "max_connections_per_ip", 1...1_000_000,
-                 "Concurrent SMTP connections from one client IP; more get 421 4.7.0.", \.smtp.maxConnectionsPerIP),
+                 "Concurrent connections from one client IP on each SMTP listener; more get 421 4.7.0.",
+                 \.smtp.maxConnectionsPerIP),
         .integer("smtp", "max_errors", 1...1000,
                  "Errors in one session before 421 4.7.0 and disconnect.", \.smtp.maxErrors),
         .integer("smtp", "command_timeout", 1...86400,
@@ -99,9 +116,10 @@ enum ConfigSchema {
                 validate: { $0.count == 1 && $0 != "@" && $0 != "." ? nil : "must be one character other than @ and ." }),
 
         .integer("pop3", "max_connections", 1...1_000_000,
-                 "Concurrent POP3 connections; more get -ERR [SYS/TEMP].", \.pop3.maxConnections),
+                 "Concurrent connections on each POP3 listener (pop3, pop3s: each counted apart); more get -ERR [SYS/TEMP].",
+                 \.pop3.maxConnections),
         .integer("pop3", "max_connections_per_ip", 1...1_000_000,
-                 "Concurrent POP3 connections from one client IP.", \.pop3.maxConnectionsPerIP),
+                 "Concurrent connections from one client IP on each POP3 listener.", \.pop3.maxConnectionsPerIP),
         .integer("pop3", "max_errors", 1...1000,
                  "Errors in one POP3 session before it is closed.", \.pop3.maxErrors),
         .integer("pop3", "idle_timeout", 1...86400,
@@ -117,14 +135,25 @@ enum ConfigSchema {
                 }, render: { "\"\($0.pop3.allowPlaintext.rawValue)\"" }),
 
         .integer("auth", "failure_delay_ms", 0...60000,
-                 "Delay before answering a failed login; doubles with each consecutive failure.",
+                 "Delay before answering a failed login; doubles with each failure from the same client IP (IPv6: /64).",
                  \.auth.failureDelayMilliseconds),
         .integer("auth", "max_failure_delay_ms", 0...600_000,
-                 "The longest such delay.", \.auth.maxFailureDelayMilliseconds),
+                 "The longest delay of a failed login. Correct passwords are never delayed.",
+                 \.auth.maxFailureDelayMilliseconds),
         .integer("auth", "lockout_failures", 1...1_000_000,
-                 "Consecutive failures (per client IP or per account) that lock logins out.", \.auth.lockoutFailures),
+                 "Failed logins from one client IP (IPv6: /64), whatever the accounts, that lock it out of all logins.",
+                 \.auth.lockoutFailures),
+        .integer("auth", "lockout_failures_per_account", 1...1_000_000,
+                 "Failed logins for one account from one client IP (IPv6: /64) that lock it out of that account; other IPs can still log in.",
+                 \.auth.lockoutFailuresPerAccount),
         .integer("auth", "lockout_seconds", 1...86400,
-                 "How long a lockout lasts.", \.auth.lockoutSeconds),
+                 "How long a lockout lasts, and how long a failure counts (from the latest one).", \.auth.lockoutSeconds),
+        .integer("auth", "account_failure_delay_ms", 0...60000,
+                 "Delay of a failed login for an account that failed recently from anywhere; doubles per such failure, up to max_failure_delay_ms. Never locks the account.",
+                 \.auth.accountFailureDelayMilliseconds),
+        .integer("auth", "max_pending", 1...100_000,
+                 "Password checks queued or running at once (on their own threads, one per core); more get a temporary error at once.",
+                 \.auth.maxPending),
 
         .string("tls", "certificate",
                  "The server's certificate chain (PEM, leaf first); relative paths are inside the data folder.",
@@ -159,9 +188,30 @@ enum ConfigSchema {
 
         .string("log", "level", "One of trace, debug, info, notice, warning, error, critical.", \.log.level,
                 validate: { LogSettings.levels.contains($0) ? nil : "must be one of \(LogSettings.levels.joined(separator: ", "))" }),
+    ] + ListenerName.allCases.flatMap(listenerLimits)
+
+    static let tables = ["listeners", "smtp", "pop3"] + ListenerName.allCases.map { "limits.\($0.rawValue)" }
+        + ["auth", "tls", "server", "log"]
+
+    /// Written by the template above a table's header.
+    static let tableNotes = [
+        "limits.smtp": """
+            Each listener counts its connections on its own: a flood on one port leaves the others usable.
+            A key left out takes the value of [smtp] (smtp, submission, submissions) or [pop3] (pop3, pop3s).
+            """,
     ]
 
-    static let tables = ["listeners", "smtp", "pop3", "auth", "tls", "server", "log"]
+    static func listenerLimits(_ listener: ListenerName) -> [Setting] {
+        let table = listener.protocolTable
+        return [
+            .listenerLimit(listener, "max_connections",
+                           "Concurrent connections on the \(listener.rawValue) listener (unset: [\(table)] max_connections).",
+                           \.maxConnections) { $0.maximumConnections(for: listener) },
+            .listenerLimit(listener, "max_connections_per_ip",
+                           "Concurrent connections from one client IP on it (unset: [\(table)] max_connections_per_ip).",
+                           \.maxConnectionsPerIP) { $0.maximumConnectionsPerIP(for: listener) },
+        ]
+    }
 
     static func tlsMode(_ listener: ListenerName, _ comment: String) -> Setting {
         Setting(table: "tls", name: listener.rawValue, comment: comment, read: { value, config in

@@ -24,9 +24,14 @@ public enum ConfigTemplate {
             }
         }
         for table in ConfigSchema.tables where table != "listeners" {
-            text += "\n[\(table)]\n"
-            for setting in ConfigSchema.settings where setting.table == table {
-                text += "# \(setting.comment)\n\(setting.name) = \(setting.render(config))\n"
+            let settings = ConfigSchema.settings.filter { $0.table == table }
+            text += "\n"
+            for line in ConfigSchema.tableNotes[table]?.split(separator: "\n") ?? [] { text += "# \(line)\n" }
+            // A table with nothing set (e.g. [limits.pop3s]) is written commented out, header too.
+            text += settings.contains { $0.isSet(config) } ? "[\(table)]\n" : "# [\(table)]\n"
+            for setting in settings {
+                let prefix = setting.isSet(config) ? "" : "# "
+                text += "# \(setting.comment)\n\(prefix)\(setting.name) = \(setting.render(config))\n"
             }
         }
         return text

@@ -10,6 +10,8 @@ public struct TsubameConfiguration: Sendable, Equatable {
     public var smtp = SMTPSettings()
     public var pop3 = POP3Settings()
     public var auth = AuthSettings()
+    /// A listener's own connection limits, where `[limits.NAME]` sets them (see `ListenerLimits`).
+    public var listenerLimits: [ListenerName: ListenerLimits] = [:]
     public var tls = TLSSettings()
     public var server = ServerSettings()
     public var log = LogSettings()
@@ -47,13 +49,22 @@ public enum PlaintextPolicy: String, Sendable, Equatable, CaseIterable {
     case never, loopback, always
 }
 
-/// Failed logins: a delay that doubles with each consecutive failure per client IP and per
-/// account, and a lockout after a number of them.
+/// Failed logins, counted per client network (an IPv4 address or an IPv6 /64): a delay that
+/// doubles with each consecutive failure, and lockouts of that network, from every account or
+/// from one. Failures for an account from anywhere only slow further failures for it; an
+/// account is never locked for everyone.
 public struct AuthSettings: Sendable, Equatable {
     public var failureDelayMilliseconds = 500
     public var maxFailureDelayMilliseconds = 8000
+    /// Failures from one client network, whatever the accounts, that lock it out of all.
     public var lockoutFailures = 10
+    /// Failures for one account from one client network that lock it out of that account.
+    public var lockoutFailuresPerAccount = 5
     public var lockoutSeconds = 300
+    /// The first delay for a failure on an account that failed recently from any network.
+    public var accountFailureDelayMilliseconds = 100
+    /// Password checks queued or running at once; more are refused at once as busy.
+    public var maxPending = 64
 
     public init() {}
 }

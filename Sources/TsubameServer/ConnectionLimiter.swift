@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import TsubameConfig
 
 /// Counts open connections, in total and per client IP, across all event loops.
 final class ConnectionLimiter: Sendable {
@@ -32,5 +33,20 @@ final class ConnectionLimiter: Sendable {
             let remaining = counts.byAddress[address, default: 1] - 1
             counts.byAddress[address] = remaining > 0 ? remaining : nil
         }
+    }
+}
+
+/// One `ConnectionLimiter` per listener: each counts only its own connections, so a flood on
+/// port 25 cannot take the slots of 587, 465, 110 or 995.
+struct ListenerLimiters: Sendable {
+    private let limiters: [ListenerName: ConnectionLimiter]
+
+    init() {
+        limiters = Dictionary(uniqueKeysWithValues: ListenerName.allCases.map { ($0, ConnectionLimiter()) })
+    }
+
+    subscript(listener: ListenerName) -> ConnectionLimiter {
+        guard let limiter = limiters[listener] else { preconditionFailure("every listener has a limiter") }
+        return limiter
     }
 }

@@ -38,9 +38,13 @@ public enum TsubameServer {
                            metadata: ["primary_domain": "\(configuration.primaryDomain)"])
         }
         let storageThreads = NIOThreadPool(numberOfThreads: configuration.server.storageThreads)
+        // Recipient lookups and PKI upkeep; password hashing has threads of its own, so a login
+        // flood never makes them wait.
         let directoryThreads = NIOThreadPool(numberOfThreads: System.coreCount)
+        let passwordThreads = NIOThreadPool(numberOfThreads: System.coreCount)
         storageThreads.start()
         directoryThreads.start()
+        passwordThreads.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let configBox = NIOLockedValueBox(configuration)
         let tls = TLSContextProvider(dataDirectory: dataFolder.path)
@@ -56,13 +60,16 @@ public enum TsubameServer {
             store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
             resolver: RecipientResolver(directory: directory, threadPool: directoryThreads,
                                         primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
-            limiter: ConnectionLimiter(),
             tls: tls,
             logger: Logger(label: "smtp"))
 
+        let authenticator = Authenticator(
+            verifier: PasswordVerifier(directory: directory, threads: passwordThreads,
+                                       maximumPending: configuration.auth.maxPending),
+            settings: configuration.auth)
         let pop3Context = POP3ServerContext(
-            configuration: configBox, directory: directory, mailRoot: dataFolder.mailPath,
-            authenticationThreads: directoryThreads, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
+            configuration: configBox, mailRoot: dataFolder.mailPath,
+            authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
 
         let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
                                          pop3: pop3Context, privileges: privileges, logger: logger)
@@ -70,7 +77,7 @@ public enum TsubameServer {
         // an admin (or a test) may send it as soon as the "listening" line appears.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox,
-                                      throttle: pop3Context.throttle, tls: tls, hangups: hangups, logger: logger)
+                                      authenticator: authenticator, tls: tls, hangups: hangups, logger: logger)
         let serviceGroup = ServiceGroup(configuration: .init(
             services: [
                 .init(service: listeners),
@@ -86,6 +93,7 @@ public enum TsubameServer {
         try? await group.shutdownGracefully()
         try? await storageThreads.shutdownGracefully()
         try? await directoryThreads.shutdownGracefully()
+        try? await passwordThreads.shutdownGracefully()
         try outcome.get()
         logger.info("stopped")
     }
@@ -175,9 +183,9 @@ struct ListenersService: Service {
         let mode = configuration.tls.mode(for: name)
         switch name {
         case .pop3, .pop3s:
-            return { [pop3] in POP3ServerHandler(server: pop3, tlsMode: mode) }
+            return { [pop3] in POP3ServerHandler(server: pop3, tlsMode: mode, listener: name) }
         case .smtp, .submission, .submissions:
-            return { [smtp] in SMTPServerHandler(server: smtp, tlsMode: mode) }
+            return { [smtp] in SMTPServerHandler(server: smtp, tlsMode: mode, listener: name) }
         }
     }
 
@@ -195,7 +203,7 @@ struct ConfigReloader: Service {
     let dataFolder: DataFolder
     let overrides: [ListenerName: ListenAddress]
     let box: NIOLockedValueBox<TsubameConfiguration>
-    let throttle: SharedLoginThrottle
+    let authenticator: Authenticator
     let tls: TLSContextProvider
     let hangups: UnixSignalsSequence
     let logger: Logger
@@ -215,7 +223,7 @@ struct ConfigReloader: Service {
                 if old.listeners != fresh.listeners {
                     logger.notice("listener addresses changed in the config; they apply after a restart")
                 }
-                throttle.update(settings: fresh.auth)
+                authenticator.update(settings: fresh.auth)
                 if fresh.usesTLS {
                     // Open connections keep their session; new ones get the new certificate.
                     do {

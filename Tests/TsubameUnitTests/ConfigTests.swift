@@ -7,6 +7,7 @@ struct ConfigTests {
         var config = TsubameConfiguration()
         config.hostname = "mx.example.org"
         config.smtp.maxRecipients = 42
+        config.listenerLimits[.pop3s] = ListenerLimits(maxConnections: 5, maxConnectionsPerIP: 2)
         let text = ConfigTemplate.render(config)
         let parsed = try ConfigLoader.parse(text).get()
         #expect(parsed == config)
@@ -15,13 +16,94 @@ struct ConfigTests {
     @Test func templateCommentsEveryKey() {
         let text = ConfigTemplate.render(TsubameConfiguration())
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        for setting in ConfigSchema.settings {
-            guard let index = lines.firstIndex(where: { $0.hasPrefix("\(setting.name) = ") }) else {
-                Issue.record("\(setting.key) missing"); continue
+        // Each key in its table (headers of tables with nothing set are commented out too).
+        var table: String?
+        var found: [String: Int] = [:]
+        for (index, line) in lines.enumerated() {
+            let bare = line.hasPrefix("# [") ? String(line.dropFirst(2)) : line
+            if bare.hasPrefix("[") {
+                table = String(bare.dropFirst().prefix { $0 != "]" })
+            } else if let equals = line.range(of: " = ") {
+                var name = String(line[..<equals.lowerBound])
+                if name.hasPrefix("# ") { name.removeFirst(2) }
+                found[table.map { "\($0).\(name)" } ?? name] = index
             }
+        }
+        for setting in ConfigSchema.settings {
+            guard let index = found[setting.key] else { Issue.record("\(setting.key) missing"); continue }
             #expect(lines[index - 1].hasPrefix("# "), "\(setting.key) has no comment")
         }
         #expect(text.contains("# submission = \"0.0.0.0:587\""))
+    }
+
+    @Test func listenerLimitsDefaultToTheirProtocolsAndCanBeSetApart() throws {
+        let text = """
+        hostname = "mx.example.org"
+
+        [listeners]
+        smtp = "0.0.0.0:25"
+
+        [smtp]
+        max_connections = 300
+
+        [pop3]
+        max_connections_per_ip = 7
+
+        [limits.submission]
+        max_connections = 40
+
+        [limits.pop3s]
+        max_connections_per_ip = 3
+        """
+        let config = try ConfigLoader.parse(text).get()
+        #expect(config.maximumConnections(for: .smtp) == 300)
+        #expect(config.maximumConnections(for: .submissions) == 300)
+        #expect(config.maximumConnections(for: .submission) == 40)
+        #expect(config.maximumConnectionsPerIP(for: .submission) == SMTPSettings().maxConnectionsPerIP)
+        #expect(config.maximumConnectionsPerIP(for: .pop3) == 7)
+        #expect(config.maximumConnectionsPerIP(for: .pop3s) == 3)
+        #expect(config.maximumConnections(for: .pop3s) == POP3Settings().maxConnections)
+    }
+
+    @Test func templateWritesListenerLimitsCommentedOutUnlessSet() throws {
+        var config = TsubameConfiguration()
+        config.hostname = "mx.example.org"
+        config.listenerLimits[.submission] = ListenerLimits(maxConnections: 40)
+        let text = ConfigTemplate.render(config)
+        #expect(text.contains("[limits.submission]\n"))
+        #expect(text.contains("\nmax_connections = 40\n"))
+        #expect(text.contains("\n# max_connections_per_ip = 50\n"))
+        #expect(text.contains("\n# [limits.pop3s]\n"))
+        #expect(try ConfigLoader.parse(text).get() == config)
+    }
+
+    @Test func reportsUnknownListenerLimits() throws {
+        let text = """
+        hostname = "mx.example.org"
+        [listeners]
+        smtp = "0.0.0.0:25"
+        [limits.imap]
+        max_connections = 4
+        [limits.smtp]
+        max_connections = 0
+        colour = 1
+        """
+        guard case .failure(let issues) = ConfigLoader.parse(text) else { Issue.record("accepted"); return }
+        #expect(issues.issues.map(\.key).sorted() == ["limits.imap", "limits.smtp.colour", "limits.smtp.max_connections"])
+    }
+
+    @Test func authSettingsParse() throws {
+        let text = """
+        hostname = "mx.example.org"
+        [listeners]
+        smtp = "0.0.0.0:25"
+        [auth]
+        lockout_failures_per_account = 3
+        account_failure_delay_ms = 50
+        max_pending = 8
+        """
+        let auth = try ConfigLoader.parse(text).get().auth
+        #expect((auth.lockoutFailuresPerAccount, auth.accountFailureDelayMilliseconds, auth.maxPending) == (3, 50, 8))
     }
 
     @Test func reportsEachErrorWithKeyAndLine() throws {

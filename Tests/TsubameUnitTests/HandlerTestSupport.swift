@@ -45,10 +45,13 @@ final class HandlerFixture {
             store: MaildirStore(dataDirectory: root, hostname: Self.hostname, threadPool: storageThreads),
             resolver: RecipientResolver(directory: directory, threadPool: lookupThreads,
                                         primaryDomain: { [settings] in settings.withLockedValue { $0.primaryDomain } }),
-            limiter: ConnectionLimiter(), tls: tls, logger: quiet)
+            tls: tls, logger: quiet)
+        let authenticator = Authenticator(
+            verifier: PasswordVerifier(directory: directory, threads: lookupThreads, maximumPending: config.auth.maxPending),
+            settings: config.auth)
         pop3 = POP3ServerContext(
-            configuration: settings, directory: directory, mailRoot: "\(root)/mail",
-            authenticationThreads: lookupThreads, storageThreads: storageThreads, tls: tls, logger: quiet)
+            configuration: settings, mailRoot: "\(root)/mail",
+            authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: quiet)
     }
 
     deinit {

@@ -1,4 +1,3 @@
-import AccountDirectory
 import Logging
 import NIOConcurrencyHelpers
 import NIOPosix
@@ -7,27 +6,23 @@ import TsubameConfig
 /// What every POP3 connection of a server shares.
 final class POP3ServerContext: Sendable {
     let configuration: NIOLockedValueBox<TsubameConfiguration>
-    let directory: any AccountDirectory
     let mailRoot: String
-    /// Directory lookups and password hashing (slow on purpose) run here.
-    let authenticationThreads: NIOThreadPool
+    /// Password checks, on their own threads, with the lockouts and delays of failures.
+    let authenticator: Authenticator
     /// Maildir scans, reads, renames and deletions run here.
     let storageThreads: NIOThreadPool
-    let limiter = ConnectionLimiter()
-    let throttle: SharedLoginThrottle
+    let limiters = ListenerLimiters()
     let openChannels = ChannelRegistry()
     let tls: TLSContextProvider
     let logger: Logger
 
-    init(configuration: NIOLockedValueBox<TsubameConfiguration>, directory: any AccountDirectory, mailRoot: String,
-         authenticationThreads: NIOThreadPool, storageThreads: NIOThreadPool, tls: TLSContextProvider, logger: Logger) {
+    init(configuration: NIOLockedValueBox<TsubameConfiguration>, mailRoot: String,
+         authenticator: Authenticator, storageThreads: NIOThreadPool, tls: TLSContextProvider, logger: Logger) {
         self.tls = tls
         self.configuration = configuration
-        self.directory = directory
         self.mailRoot = mailRoot
-        self.authenticationThreads = authenticationThreads
+        self.authenticator = authenticator
         self.storageThreads = storageThreads
-        self.throttle = SharedLoginThrottle(settings: configuration.withLockedValue { $0.auth })
         self.logger = logger
     }
 

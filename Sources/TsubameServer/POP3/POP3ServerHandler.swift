@@ -31,11 +31,15 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
     var tlsInfo = TLSSessionInfo()
     var logger: Logger
 
-    init(server: POP3ServerContext, tlsMode: TLSMode) {
+    /// Whose connection limits apply: `[limits.NAME]`, else `[pop3]`'s.
+    private let listener: ListenerName
+
+    init(server: POP3ServerContext, tlsMode: TLSMode, listener: ListenerName = .pop3) {
         self.server = server
         self.tlsMode = tlsMode
+        self.listener = listener
         self.config = server.snapshot()
-        self.connection = ConnectionCore(limiter: server.limiter, registry: server.openChannels)
+        self.connection = ConnectionCore(limiter: server.limiters[listener], registry: server.openChannels)
         self.session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
                                                                            plaintextAllowed: false))
         self.logger = server.logger
@@ -54,8 +58,8 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
     // MARK: Connection life cycle
 
     func channelActive(context: ChannelHandlerContext) {
-        let refusal = connection.admit(context: context, maximumTotal: config.pop3.maxConnections,
-                                       maximumPerAddress: config.pop3.maxConnectionsPerIP)
+        let refusal = connection.admit(context: context, maximumTotal: config.maximumConnections(for: listener),
+                                       maximumPerAddress: config.maximumConnectionsPerIP(for: listener))
         logger[metadataKey: "client"] = "[\(connection.clientAddress)]"
         let plaintextAllowed: Bool
         switch config.pop3.allowPlaintext {
@@ -176,35 +180,24 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
     // MARK: Authentication
 
     private func verify(user: String, password: String, context: ChannelHandlerContext) {
-        let now = NIODeadline.now().uptimeNanoseconds
-        let address = connection.clientAddress
-        if server.throttle.isLockedOut(address: address, account: user, now: now) {
-            logger.notice("login refused: locked out after repeated failures", metadata: ["user": "\(user)"])
-            perform(session.loginRefused(.lockedOut), context: context)
-            return
-        }
-        let directory = server.directory
-        let check = server.authenticationThreads.runIfActive(eventLoop: context.eventLoop) {
-            try directory.verifyPassword(address: user, password: password)
-        }
-        connection.continueAfter(check, context: context) { result in
-            if case .success(let mailbox?) = result {
-                self.server.throttle.recordSuccess(address: address, account: user)
+        let attempt = server.authenticator.authenticate(user: user, password: password,
+                                                        client: connection.clientAddress, on: context.eventLoop)
+        connection.continueAfter(attempt, context: context) { result in
+            switch result {
+            case .success(.verified(let mailbox)):
                 self.mailbox = mailbox
                 self.logger.info("login", metadata: ["user": "\(mailbox)"])
                 self.perform(self.session.credentialsVerified("\(mailbox)"), context: context)
-                return
-            }
-            // Unknown account and wrong password look the same, after the same delay.
-            let delay = self.server.throttle.recordFailure(address: address, account: user,
-                                                           now: NIODeadline.now().uptimeNanoseconds)
-            self.logger.notice("authentication failed", metadata: ["user": "\(user)"])
-            let wait = context.eventLoop.makePromise(of: Void.self)
-            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
-                wait.succeed()
-            }
-            self.connection.continueAfter(wait.futureResult, context: context) { _ in
+            case .success(.rejected):
+                // Unknown account and wrong password: the same reply, after the same delay.
+                self.logger.notice("authentication failed", metadata: ["user": "\(user)"])
                 self.perform(self.session.credentialsVerified(nil), context: context)
+            case .success(.lockedOut):
+                self.logger.notice("login refused: locked out after repeated failures", metadata: ["user": "\(user)"])
+                self.perform(self.session.loginRefused(.lockedOut), context: context)
+            case .success(.busy), .failure:
+                self.logger.warning("login refused: too many password checks pending", metadata: ["user": "\(user)"])
+                self.perform(self.session.loginRefused(.temporaryFailure), context: context)
             }
         }
     }

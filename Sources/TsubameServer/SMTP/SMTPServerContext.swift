@@ -10,17 +10,16 @@ final class SMTPServerContext: Sendable {
     let configuration: NIOLockedValueBox<TsubameConfiguration>
     let store: MaildirStore
     let resolver: RecipientResolver
-    let limiter: ConnectionLimiter
+    let limiters = ListenerLimiters()
     let logger: Logger
     let tls: TLSContextProvider
     let openChannels = ChannelRegistry()
 
     init(configuration: NIOLockedValueBox<TsubameConfiguration>, store: MaildirStore,
-         resolver: RecipientResolver, limiter: ConnectionLimiter, tls: TLSContextProvider, logger: Logger) {
+         resolver: RecipientResolver, tls: TLSContextProvider, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.resolver = resolver
-        self.limiter = limiter
         self.tls = tls
         self.logger = logger
     }

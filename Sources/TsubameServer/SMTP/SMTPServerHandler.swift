@@ -28,10 +28,14 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     var tlsInfo = TLSSessionInfo()
     var logger: Logger
 
-    init(server: SMTPServerContext, tlsMode: TLSMode) {
+    /// Whose connection limits apply: `[limits.NAME]`, else `[smtp]`'s.
+    private let listener: ListenerName
+
+    init(server: SMTPServerContext, tlsMode: TLSMode, listener: ListenerName = .smtp) {
         self.server = server
+        self.listener = listener
         self.config = server.snapshot()
-        self.connection = ConnectionCore(limiter: server.limiter, registry: server.openChannels)
+        self.connection = ConnectionCore(limiter: server.limiters[listener], registry: server.openChannels)
         self.session = SMTPSession(configuration: SMTPSessionConfiguration(
             config, tlsMode: tlsMode, tlsLoaded: server.tls.context != nil))
         self.logger = server.logger
@@ -41,8 +45,8 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     // MARK: Connection life cycle
 
     func channelActive(context: ChannelHandlerContext) {
-        let refusal = connection.admit(context: context, maximumTotal: config.smtp.maxConnections,
-                                       maximumPerAddress: config.smtp.maxConnectionsPerIP)
+        let refusal = connection.admit(context: context, maximumTotal: config.maximumConnections(for: listener),
+                                       maximumPerAddress: config.maximumConnectionsPerIP(for: listener))
         logger[metadataKey: "client"] = "[\(connection.clientAddress)]"
         if let refusal {
             logger.notice("connection refused: \(refusal == .total ? "too many connections" : "too many connections from this address")")
