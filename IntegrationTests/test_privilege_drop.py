@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="these tests start tsu
 
 TEST_USER = "tsubame-test"
 ALICE = f"alice@{DOMAIN}"
-WARNING = re.compile(r"warning tsubame: running as root; set \[server\] user = ")
+WARNING = re.compile(r"warning tsubame: running as root; set the \[server\] user in tsubame.toml .* suggested_user=tsubame$")
 DROPPED = re.compile(r"dropped root privileges: running as user (\S+) \(uid (\d+)\) and group (\S+) \(gid (\d+)\)")
 
 

@@ -126,3 +126,73 @@ struct AuthenticatorTests {
         try await pool.shutdownGracefully()
     }
 }
+
+@Suite("Places in the password-check queue")
+struct PasswordCheckAdmissionTests {
+    let home = ClientNetwork(address: "198.51.100.7")
+
+    @Test func oneNetworkHoldsOnlyItsShare() {
+        var admission = PasswordCheckAdmission()
+        let bot = ClientNetwork(address: "192.0.2.1")
+        let admitted = (0..<10).filter { _ in admission.admit(bot, returning: false, limit: 64) }.count
+        #expect(admitted == 4)
+        let homeAdmitted = admission.admit(home, returning: false, limit: 64)
+        #expect(homeAdmitted)
+    }
+
+    @Test func aFloodFromManyNetworksLeavesAPlaceForReturningClients() {
+        var admission = PasswordCheckAdmission()
+        var refused = 0
+        for index in 0..<200 where !admission.admit(ClientNetwork(address: "10.0.\(index / 250).\(index % 250)"),
+                                                    returning: false, limit: 64) {
+            refused += 1
+        }
+        #expect(admission.total == 48)
+        #expect(refused == 152)
+        let newcomerAdmitted = admission.admit(ClientNetwork(address: "203.0.113.9"), returning: false, limit: 64)
+        #expect(!newcomerAdmitted)
+        let returningAdmitted = admission.admit(home, returning: true, limit: 64)
+        #expect(returningAdmitted)
+        admission.release(home)
+        #expect(admission.total == 48)
+    }
+
+    @Test func returningClientsAreRememberedForAWhile() {
+        var clients = ReturningClients()
+        clients.recordSuccess(home, now: 1)
+        #expect(clients.contains(home, now: 2))
+        #expect(!clients.contains(home, now: 2 + ReturningClients.window))
+        #expect(!clients.contains(ClientNetwork(address: "192.0.2.1"), now: 2))
+    }
+
+    @Test func anOwnerWhoLoggedInBeforeGetsInDuringAFlood() async throws {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let gate = DispatchSemaphore(value: 0)
+        let verifier = PasswordVerifier(threads: pool, maximumPending: 8) { user, password in
+            if user == "bot" { gate.wait() }
+            return password == "right" ? AuthenticatorTests.alice : nil
+        }
+        var settings = AuthSettings()
+        settings.failureDelayMilliseconds = 0
+        settings.accountFailureDelayMilliseconds = 0
+        let authenticator = Authenticator(verifier: verifier, settings: settings)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let first = try await authenticator.authenticate(user: "alice@example.org", password: "right",
+                                                         client: "198.51.100.7", on: loop).get()
+        #expect(first == .verified(AuthenticatorTests.alice))
+        // Bots from many addresses fill every place a newcomer may take (8 - 2 reserved).
+        let bots = (0..<10).map { index in
+            authenticator.authenticate(user: "bot", password: "x", client: "192.0.2.\(index)", on: loop)
+        }
+        #expect(verifier.pendingCount == 6)
+        #expect(try await authenticator.authenticate(user: "alice@example.org", password: "right",
+                                                     client: "203.0.113.9", on: loop).get() == .busy)
+        let owner = authenticator.authenticate(user: "alice@example.org", password: "right",
+                                               client: "198.51.100.7", on: loop)
+        for _ in 0..<6 { gate.signal() }
+        #expect(try await owner.get() == .verified(AuthenticatorTests.alice))
+        for bot in bots { _ = try await bot.get() }
+        try await pool.shutdownGracefully()
+    }
+}

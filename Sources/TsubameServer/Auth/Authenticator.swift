@@ -1,4 +1,5 @@
 import AccountDirectory
+import NIOConcurrencyHelpers
 import NIOCore
 import TsubameConfig
 
@@ -23,6 +24,7 @@ enum LoginOutcome: Sendable, Equatable {
 final class Authenticator: Sendable {
     private let verifier: PasswordVerifier
     let throttle: SharedLoginThrottle
+    private let returningClients = NIOLockedValueBox(ReturningClients())
 
     init(verifier: PasswordVerifier, settings: AuthSettings) {
         self.verifier = verifier
@@ -43,10 +45,14 @@ final class Authenticator: Sendable {
             return eventLoop.makeSucceededFuture(.lockedOut)
         }
         let throttle = self.throttle
-        return verifier.verify(user: user, password: password, on: eventLoop).flatMap { verdict in
+        let returningClients = self.returningClients
+        let returning = returningClients.withLockedValue { $0.contains(network, now: Self.now()) }
+        return verifier.verify(user: user, password: password, client: network, returning: returning,
+                               on: eventLoop).flatMap { verdict in
             switch verdict {
             case .verified(let mailbox):
                 throttle.recordSuccess(client: network, account: user)
+                returningClients.withLockedValue { $0.recordSuccess(network, now: Self.now()) }
                 return eventLoop.makeSucceededFuture(.verified(mailbox))
             case .busy:
                 return eventLoop.makeSucceededFuture(.busy)

@@ -19,7 +19,7 @@ final class PasswordVerifier: Sendable {
 
     private let threads: NIOThreadPool
     private let check: @Sendable (_ user: String, _ password: String) throws -> MailboxAddress?
-    private let pending = NIOLockedValueBox(0)
+    private let pending = NIOLockedValueBox(PasswordCheckAdmission())
     private let maximumPending: NIOLockedValueBox<Int>
 
     init(threads: NIOThreadPool, maximumPending: Int,
@@ -39,21 +39,20 @@ final class PasswordVerifier: Sendable {
     func update(maximumPending limit: Int) { maximumPending.withLockedValue { $0 = limit } }
 
     /// Checks queued or running now.
-    var pendingCount: Int { pending.withLockedValue { $0 } }
+    var pendingCount: Int { pending.withLockedValue { $0.total } }
 
-    func verify(user: String, password: String, on eventLoop: any EventLoop) -> EventLoopFuture<Verdict> {
+    /// `client` and `returning` decide the place in the queue (`PasswordCheckAdmission`);
+    /// without a client only the overall bound applies.
+    func verify(user: String, password: String, client: ClientNetwork? = nil, returning: Bool = false,
+                on eventLoop: any EventLoop) -> EventLoopFuture<Verdict> {
         let limit = maximumPending.withLockedValue { $0 }
-        let admitted = pending.withLockedValue { count in
-            guard count < limit else { return false }
-            count += 1
-            return true
-        }
+        let admitted = pending.withLockedValue { $0.admit(client, returning: returning, limit: limit) }
         guard admitted else { return eventLoop.makeSucceededFuture(.busy) }
         let check = self.check
         let verdict = threads.runIfActive(eventLoop: eventLoop) { () -> Verdict in
             try check(user, password).map(Verdict.verified) ?? .rejected
         }
-        verdict.whenComplete { [pending] _ in pending.withLockedValue { $0 -= 1 } }
+        verdict.whenComplete { [pending] _ in pending.withLockedValue { $0.release(client) } }
         // A failed directory, or a pool shut down: nothing was checked.
         return verdict.recover { _ in .busy }
     }

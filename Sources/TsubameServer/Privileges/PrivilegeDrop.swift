@@ -43,7 +43,10 @@ public final class PrivilegeDrop: Sendable {
         let isRoot = geteuid() == 0
         guard !settings.user.isEmpty else {
             if isRoot {
-                logger.warning("running as root; set [server] user = \"\(SystemAccount.conventionalName)\" in tsubame.toml so that serve drops to it after binding (see README)")
+                // The log line's message cannot hold `=` or `"` (LogLine escapes them), so the
+                // suggested setting goes in a field.
+                logger.warning("running as root; set the [server] user in tsubame.toml so that serve drops to it after binding (see README)",
+                               metadata: ["suggested_user": "\(SystemAccount.conventionalName)"])
             }
             return PrivilegeDrop(target: nil, logger: logger)
         }
