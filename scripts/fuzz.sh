@@ -43,8 +43,9 @@ run() {
     status=0
     # Swift's own crash backtracer would compete with AddressSanitizer's report: off.
     # One process (libFuzzer's default; -jobs/-workers would fork more). LeakSanitizer is on
-    # by default with AddressSanitizer on Linux.
-    SWIFT_BACKTRACE=enable=no "$scratch/$config/$target" "$work/corpus" \
+    # by default with AddressSanitizer on Linux; fuzz/lsan.supp names a dependency's leaks.
+    SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp" \
+        "$scratch/$config/$target" "$work/corpus" \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=4096 \
         -print_final_stats=1 -artifact_prefix="$findings/" \
         >"$work/log.txt" 2>&1 || status=$?

@@ -125,6 +125,8 @@ private struct Reference {
             } else {
                 consumed = input.count
                 ended = false
+                // A CR at the very end may still be followed by LF: not bare yet, not counted.
+                if content.last == cr { content = content.dropLast() }
             }
         } else {
             consumed = input.count

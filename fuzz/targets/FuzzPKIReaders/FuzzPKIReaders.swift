@@ -128,7 +128,7 @@ private func readRevocationLog(_ text: String) {
 
 // MARK: Certificates built from the fuzzer's choices
 
-private let issuerKey = try! P256.Signing.PrivateKey(rawRepresentation: (1...32).map { UInt8($0) })
+private let issuerKey = Certificate.PrivateKey(try! P256.Signing.PrivateKey(rawRepresentation: (1...32).map { UInt8($0) }))
 
 /// A certificate with names, addresses, serial and dates chosen by the fuzzer, signed with a
 /// fixed P-256 key, read back through `PEMFiles.parseCertificates` and reported.
@@ -161,9 +161,9 @@ private func reportBuiltCertificate(_ input: inout FuzzInput) {
         }
         certificate = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(bytes: serial[...]),
-            publicKey: Certificate.PublicKey(issuerKey.publicKey), notValidBefore: start, notValidAfter: end,
+            publicKey: issuerKey.publicKey, notValidBefore: start, notValidAfter: end,
             issuer: issuer, subject: subject, signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions,
-            issuerPrivateKey: Certificate.PrivateKey(issuerKey))
+            issuerPrivateKey: issuerKey)
     } catch {
         return  // swift-certificates refused to build it: nothing of ours to test
     }
