@@ -42,6 +42,22 @@ struct ConfigTests {
         #expect(found == ["2 colour", "4 listeners", "5 listeners.smtp", "6 listeners.imap", "9 smtp.max_recipients", "10 smtp.max_errors"])
     }
 
+    /// Found by FuzzConfig: toml++ (in TOMLKit 0.6.0) asserts and aborts on these headers.
+    @Test func refusesTableHeadersWithoutANameInsteadOfCrashing() throws {
+        for header in ["[.smtp]", "[", "[ =]", "[#]", "[[ .a]]", "[\r", "[é]", "\t[\t.x]"] {
+            let text = "hostname = \"mx.example.org\"\n[listeners]\nsmtp = \"127.0.0.1:25\"\n\(header)\n"
+            guard case .failure(let issues) = ConfigLoader.parse(text) else {
+                Issue.record("\(header.debugDescription) accepted")
+                continue
+            }
+            #expect(issues.issues == [ConfigIssue(key: "(syntax)", line: 4, message: "a table header needs a name, as in [smtp]")],
+                    "\(header.debugDescription)")
+        }
+        for fine in ["[smtp]", "[ smtp ]", "[\"smtp\"]", "['smtp']", "[_x]", "[-x]", "[0]", "[]", "[[x]]"] {
+            #expect(ConfigLoader.unnamedTableHeaderLine("a = 1\n\(fine)\n") == nil, "\(fine)")
+        }
+    }
+
     @Test func reportsSyntaxErrorsWithLine() {
         guard case .failure(let issues) = ConfigLoader.parse("hostname = \"x\"\n[smtp\n") else { Issue.record("accepted"); return }
         #expect(issues.issues.first?.line == 2)
