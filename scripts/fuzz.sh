@@ -8,8 +8,8 @@
 # Each run starts from the committed seeds in fuzz/corpus/TARGET, copied to a temporary
 # folder that also receives what the run discovers, so the committed corpus never changes.
 # A crash, leak, timeout or out-of-memory stops the run: the input is kept as
-# fuzz/findings/TARGET/crash-… (git-ignored), the script prints how to replay it, and exits
-# non-zero. Environment: FUZZ_SCRATCH (build folder, default .build-fuzz), FUZZ_CONFIG
+# fuzz/findings/TARGET/crash-… (git-ignored, like the last run's log, last-run.log there),
+# the script prints how to replay it, and exits non-zero. Environment: FUZZ_SCRATCH (build folder, default .build-fuzz), FUZZ_CONFIG
 # (release or debug, default release), FUZZ_KEEP_CORPUS=1 keeps the grown corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +49,8 @@ run() {
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=4096 \
         -print_final_stats=1 -artifact_prefix="$findings/" \
         >"$work/log.txt" 2>&1 || status=$?
-    grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$work/log.txt" || true
+    cp "$work/log.txt" "$findings/last-run.log"
+    grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$work/log.txt" || true
     if [ "$status" -ne 0 ]; then
         echo "== $target FAILED (libFuzzer exit status $status); the end of its log:" >&2
         tail -n 60 "$work/log.txt" >&2
