@@ -146,3 +146,31 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (fuzz/README.md). Each is an executable: built with libFuzzer by
+// `scripts/fuzz.sh` (which adds -sanitize=fuzzer,address and -DFUZZING);
+// built by a plain `swift build`, it runs its fuzz function once on each file named on its
+// command line, so it stays compiled and can replay a crash input.
+let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("FuzzSMTPCommand", ["SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzMessageContent", ["SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzPOP3Command", ["POP3Protocol", "SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzCommandFramer", ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzConfig", ["TsubameConfig"]),
+    ("FuzzPKIReaders", [
+        "TsubamePKI",
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
+    ]),
+]
+package.targets += [
+    .target(name: "CLibFuzzer", path: "fuzz/targets/CLibFuzzer"),
+    .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "fuzz/targets/FuzzSupport"),
+]
+for target in fuzzTargets {
+    package.targets.append(
+        .executableTarget(name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
+                          path: "fuzz/targets/\(target.name)")
+    )
+}

@@ -43,10 +43,12 @@ public struct SMTPMailbox: Hashable, Sendable, CustomStringConvertible {
     }
 
     static func quoted(_ text: String) -> String {
+        // Scalar by scalar: a quote followed by a combining mark is one Character that is not
+        // equal to "\"", yet its first octet still ends the quoted string on the wire.
         var result = "\""
-        for character in text {
-            if character == "\"" || character == "\\" { result.append("\\") }
-            result.append(character)
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { result.unicodeScalars.append("\\") }
+            result.unicodeScalars.append(scalar)
         }
         return result + "\""
     }

@@ -8,6 +8,10 @@ import TOMLKit
 /// Reads tsubame.toml into a `TsubameConfiguration`, collecting every problem with its line.
 public enum ConfigLoader {
     public static func parse(_ text: String) -> Result<TsubameConfiguration, ConfigIssues> {
+        if let line = unnamedTableHeaderLine(text) {
+            return .failure(ConfigIssues([ConfigIssue(key: "(syntax)", line: line,
+                                                      message: "a table header needs a name, as in [smtp]")]))
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -77,6 +81,28 @@ public enum ConfigLoader {
         if config.listeners.isEmpty { report("listeners", "no listener configured; add e.g. smtp = \"0.0.0.0:25\"") }
         issues.sort { ($0.line ?? 0) < ($1.line ?? 0) }
         return issues.isEmpty ? .success(config) : .failure(ConfigIssues(issues))
+    }
+
+    /// The line of a table header whose name does not start like a key ("[.smtp]", "[=]", a
+    /// lone "["), or nil. Found by FuzzConfig: TOMLKit 0.6.0's toml++ asserts on those and aborts
+    /// the process, so a typo would kill `serve` at start or on a SIGHUP reload. TOML has no
+    /// array setting here, so a line starting with "[" is a table header or a refused file.
+    static func unnamedTableHeaderLine(_ text: String) -> Int? {
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), open = UInt8(ascii: "[")
+        // Octets, not Characters: "\r\n" is one Character, and toml++ counts lines by LF.
+        for (number, line) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            var rest = line.drop { $0 == space || $0 == tab }
+            guard rest.first == open else { continue }
+            rest = rest.dropFirst()
+            if rest.first == open { rest = rest.dropFirst() }  // [[array of tables]]
+            rest = rest.drop { $0 == space || $0 == tab }
+            // A bare key (A-Z a-z 0-9 _ -), a quoted key, or "]" (an empty name toml++ reports).
+            guard let first = rest.first,
+                  (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) || Array("_-\"']".utf8).contains(first)
+            else { return number + 1 }
+        }
+        return nil
     }
 
     private static func readListeners(_ table: TOMLTable, into config: inout TsubameConfiguration,

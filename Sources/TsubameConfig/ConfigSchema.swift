@@ -67,7 +67,7 @@ struct Setting: Sendable {
             if let problem = validate(text) { return problem }
             config[keyPath: path] = text
             return nil
-        }, render: { "\"\($0[keyPath: path])\"" })
+        }, render: { ConfigTemplate.basicString($0[keyPath: path]) })
     }
 
     /// `[limits.NAME] name`: the listener's own limit; when left out, its protocol's applies.

@@ -17,7 +17,7 @@ public enum ConfigTemplate {
         text += "# submissions 465, pop3 110, pop3s 995. A listener's address changes need a restart.\n"
         for name in ListenerName.allCases {
             if let address = config.listeners[name] {
-                text += "\(name.rawValue) = \"\(address)\"\n"
+                text += "\(name.rawValue) = \(basicString(address.description))\n"
             } else {
                 let note = name == .submission || name == .submissions ? "   # no SMTP AUTH yet: mail for local users only" : ""
                 text += "# \(name.rawValue) = \"0.0.0.0:\(name.standardPort)\"\(note)\n"
@@ -35,5 +35,25 @@ public enum ConfigTemplate {
             }
         }
         return text
+    }
+
+    /// A TOML basic string (TOML 1.0 "String"): quote, backslash and control characters escaped,
+    /// so any value the loader accepted is written back as the same value.
+    static func basicString(_ value: String) -> String {
+        var text = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case "\u{00}"..."\u{1F}", "\u{7F}":
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text + "\""
     }
 }

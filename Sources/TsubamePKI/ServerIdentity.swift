@@ -99,6 +99,10 @@ public struct ServerIdentity: Sendable, Equatable {
     }
 
     static func ipAddressText(_ bytes: [UInt8]) -> String {
+        // An iPAddress name is 4 or 16 octets (RFC 5280 §4.2.1.6), but a certificate or CSR from
+        // elsewhere may carry any length, and inet_ntop reads 4 or 16 octets whatever it is given:
+        // other lengths are shown octet by octet.
+        guard bytes.count == 4 || bytes.count == 16 else { return bytes.map { String($0) }.joined(separator: ".") }
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = bytes.count == 4 ? AF_INET : AF_INET6
         let result = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }

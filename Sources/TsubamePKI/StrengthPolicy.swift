@@ -117,6 +117,7 @@ enum StrengthPolicy {
         case rsaEncryption:
             let bits = try DEROutline.rsaModulusBits(key.keyBytes, isPrivate: false, what)
             if bits < minimumRSABits { throw PKIError.weakKey(weakRSAReason(bits: bits, what: what)) }
+            try checkRSAPublicKeyNumbers(key.keyBytes, what: what)
         case ecPublicKey:
             guard let curve = key.curve, strongCurves.contains(curve) else {
                 throw PKIError.weakKey("\(what) uses the elliptic curve \(key.curve.map { "\($0)" } ?? "(none)"); only P-256, P-384 and P-521 are accepted")
@@ -127,6 +128,32 @@ enum StrengthPolicy {
             throw PKIError.weakKey("\(what) has a DSA key; DSA is refused (removed from TLS 1.3 and from FIPS 186-5)")
         default:
             throw PKIError.unsupported("\(what) has a public key of unknown algorithm \(key.algorithm)")
+        }
+    }
+
+    /// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1), with
+    /// numbers BoringSSL accepts. swift-crypto 3.12.3 frees the key twice, which aborts the process,
+    /// when BoringSSL refuses the numbers in `_RSA.Signing.PublicKey(derRepresentation:)`; and
+    /// swift-certificates calls that for every RSA certificate and CSR. `init(n:e:)` runs BoringSSL's
+    /// same check and refuses cleanly, so it goes first. Found by FuzzPKIReaders.
+    private static func checkRSAPublicKeyNumbers(_ der: ArraySlice<UInt8>, what: String) throws {
+        let fields = try DEROutline.children(try DEROutline.parse(der, what), what)
+        guard fields.count == 2 else { throw PKIError.invalidMaterial("\(what) is not a valid RSA key") }
+        var numbers: [ArraySlice<UInt8>] = []
+        for field in fields {
+            guard field.identifier == .integer else { throw PKIError.invalidMaterial("\(what) is not a valid RSA key") }
+            let bytes = try DEROutline.primitive(field, what)
+            // Positive and minimally encoded (X.690 §8.3.2), as BoringSSL's parser requires.
+            guard let first = bytes.first, first & 0x80 == 0,
+                  first != 0 || bytes.count == 1 || bytes[bytes.startIndex + 1] & 0x80 != 0 else {
+                throw PKIError.invalidMaterial("\(what) has an RSA key with a negative or badly encoded number")
+            }
+            numbers.append(bytes)
+        }
+        do {
+            _ = try _RSA.Signing.PublicKey(n: numbers[0], e: numbers[1])
+        } catch {
+            throw PKIError.invalidMaterial("\(what) has an RSA public key that is not valid (its modulus or exponent is refused)")
         }
     }
 

@@ -74,4 +74,18 @@ struct CommandParserTests {
         #expect(SMTPMailbox(localPart: "a.b+c", domain: "b").description == "a.b+c@b")
         #expect(SMTPReversePath.null.description == "<>")
     }
+
+    /// Found with FuzzSMTPCommand's round-trip check: a quote or backslash followed by a
+    /// combining mark was not escaped, so the address written into Return-Path no longer parsed.
+    @Test func quotesEveryQuoteEvenBeforeACombiningMark() throws {
+        let line = Array("MAIL FROM:<\"a\\\"\u{301}b\\\\\u{308}\"@example.org>".utf8)
+        guard case .success(.mail(.mailbox(let mailbox), _)) = SMTPCommandParser.parse(line) else {
+            Issue.record("not parsed")
+            return
+        }
+        #expect(mailbox.localPart == "a\"\u{301}b\\\u{308}")
+        #expect(mailbox.description == "\"a\\\"\u{301}b\\\\\u{308}\"@example.org")
+        let again = SMTPCommandParser.parse(Array("MAIL FROM:<\(mailbox)>".utf8))
+        #expect(again == .success(.mail(.mailbox(mailbox), [])))
+    }
 }
