@@ -83,8 +83,11 @@ struct CommandParserTests {
             Issue.record("not parsed")
             return
         }
-        #expect(mailbox.localPart == "a\"\u{301}b\\\u{308}")
-        #expect(mailbox.description == "\"a\\\"\u{301}b\\\\\u{308}\"@example.org")
+        // Outside #expect: its macro cannot quote a literal with combining marks after escapes.
+        let expectedLocalPart = "a\"\u{301}b\\\u{308}"
+        let expectedDescription = "\"a\\\"\u{301}b\\\\\u{308}\"@example.org"
+        #expect(mailbox.localPart == expectedLocalPart)
+        #expect(mailbox.description == expectedDescription)
         let again = SMTPCommandParser.parse(Array("MAIL FROM:<\(mailbox)>".utf8))
         #expect(again == .success(.mail(.mailbox(mailbox), [])))
     }

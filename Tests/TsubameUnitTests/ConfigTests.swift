@@ -144,17 +144,18 @@ struct ConfigTests {
     /// the loader accepts with a quote, a backslash or a control character gave a file that no
     /// longer parsed; and "[[x]:25" was a listener whose address did not read back.
     @Test func templateEscapesStringValuesSoTheyReadBack() throws {
-        let text = #"""
-        hostname = "mx.example.org"
-        [listeners]
-        smtp = "127.0.0.1:25"
-        [smtp]
-        recipient_delimiter = """
-        [tls]
-        certificate = 'C:	ls\chain "new".pem'
-        key = "tls/key
-	.pem"
-        """#
+        // TOML escapes: a quote, a literal string with backslashes, control characters.
+        let text = """
+            hostname = "mx.example.org"
+            [listeners]
+            smtp = "127.0.0.1:25"
+            [smtp]
+            recipient_delimiter = "\\""
+            [tls]
+            certificate = 'C:\\tls\\chain "new".pem'
+            key = "tls/key\\u0001\\t.pem"
+
+            """
         let config = try ConfigLoader.parse(text).get()
         #expect(config.smtp.recipientDelimiter == "\"")
         #expect(config.tls.certificate == #"C:\tls\chain "new".pem"#)
