@@ -3,8 +3,9 @@ import Testing
 @testable import TsubamePKI
 
 /// Found by FuzzPKIReaders: a certificate whose RSA modulus BoringSSL refuses made swift-crypto
-/// 3.12.3 free the key twice (an abort in BoringSSL's refcount) inside swift-certificates'
-/// parser. Tsubame checks the numbers first and refuses the certificate with a reason.
+/// 3.12.3 free the key twice inside swift-certificates' parser (an abort in BoringSSL's refcount
+/// under AddressSanitizer; without it, a silent double free). Tsubame checks the numbers first
+/// and refuses the certificate with a reason; without that check this test sees another error.
 @Suite struct MalformedRSAKeyTests {
     /// The fuzzer's input: an RSA 2048 leaf certificate with a few octets of its modulus changed.
     static let certificate = """
