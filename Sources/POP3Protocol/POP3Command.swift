@@ -27,7 +27,8 @@ public enum POP3CommandParser {
     /// Parses one command line without its CRLF. Keywords are case-insensitive (RFC 1939 §3).
     public static func parse(_ line: [UInt8]) -> Result<POP3Command, POP3SyntaxError> {
         let keywordEnd = line.firstIndex(of: UInt8(ascii: " ")) ?? line.count
-        let keyword = String(decoding: line[..<keywordEnd], as: UTF8.self).uppercased()
+        // Case-insensitive in ASCII only: Unicode case mapping would read "ſTAT" (U+017F) as STAT.
+        let keyword = asciiUppercased(line[..<keywordEnd])
         let rest = keywordEnd < line.count ? Array(line[(keywordEnd + 1)...]) : []
         let arguments = String(decoding: rest, as: UTF8.self).split(separator: " ").map(String.init)
         func fail(_ reason: String) -> Result<POP3Command, POP3SyntaxError> { .failure(POP3SyntaxError(reason: reason)) }
@@ -80,11 +81,15 @@ public enum POP3CommandParser {
             return .success(.top(number, lines: lines))
         case "AUTH":
             guard arguments.count <= 2 else { return fail("AUTH takes a mechanism and an optional initial response") }
-            return .success(.auth(mechanism: arguments.first?.uppercased(),
+            return .success(.auth(mechanism: arguments.first.map { asciiUppercased($0.utf8) },
                                   initialResponse: arguments.count == 2 ? Array(arguments[1].utf8) : nil))
         default:
             return .success(.unknown(keyword))
         }
+    }
+
+    private static func asciiUppercased(_ bytes: some Collection<UInt8>) -> String {
+        String(decoding: bytes.map { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) ? $0 - 32 : $0 }, as: UTF8.self)
     }
 
     /// msg = 1*DIGIT, at most 10 digits (no message list is that long).

@@ -7,7 +7,9 @@ public enum SMTPCommandParser {
     public static func parse(_ line: some Collection<UInt8>) -> Result<SMTPCommand, SMTPCommandSyntaxError> {
         let bytes = Array(line)
         let verbEnd = bytes.firstIndex(of: UInt8(ascii: " ")) ?? bytes.count
-        let verb = String(decoding: bytes[..<verbEnd], as: UTF8.self).uppercased()
+        // RFC 5321 §2.4: verbs are case-insensitive in ASCII only; Unicode case mapping would
+        // read "ſTARTTLS" (U+017F) as STARTTLS.
+        let verb = String(decoding: bytes[..<verbEnd].map(asciiUppercased), as: UTF8.self)
         var argumentStart = verbEnd
         if argumentStart < bytes.count { argumentStart += 1 }
         let argument = Array(bytes[argumentStart...])
@@ -66,7 +68,7 @@ public enum SMTPCommandParser {
             }
             switch words.count {
             case 1: return .success(.bdat(size: size, last: false))
-            case 2 where words[1].uppercased() == "LAST": return .success(.bdat(size: size, last: true))
+            case 2 where words[1].utf8.map(asciiUppercased) == Array("LAST".utf8): return .success(.bdat(size: size, last: true))
             default: return failure("use BDAT <chunk-size> [LAST]")
             }
 

@@ -42,6 +42,16 @@ struct POP3ParserTests {
         #expect(try POP3CommandParser.parse(Array("USER a\tb\u{1B}".utf8)).get() == .user("a\tb\u{1B}"))
     }
 
+    /// Found with FuzzPOP3Command's invariant (a keyword is recognised only from its ASCII
+    /// spelling): Unicode case mapping turned U+017F and U+0131 into "S" and "I".
+    @Test func keywordsAreCaseInsensitiveInASCIIOnly() throws {
+        let longS = "\u{17F}", dotlessI = "\u{131}"
+        #expect(try POP3CommandParser.parse(Array("\(longS)TAT".utf8)).get() == .unknown("\(longS)TAT"))
+        #expect(try POP3CommandParser.parse(Array("AUTH plai\(dotlessI)n".utf8)).get()
+                == .auth(mechanism: "PLAI\(dotlessI)N", initialResponse: nil))
+        #expect(try POP3CommandParser.parse(Array("auth plain".utf8)).get() == .auth(mechanism: "PLAIN", initialResponse: nil))
+    }
+
     @Test func encodesResponsesWithCodes() {
         var buffer = ByteBuffer()
         buffer.writePOP3Response(.mailboxInUse)

@@ -91,4 +91,16 @@ struct CommandParserTests {
         let again = SMTPCommandParser.parse(Array("MAIL FROM:<\(mailbox)>".utf8))
         #expect(again == .success(.mail(.mailbox(mailbox), [])))
     }
+
+    /// Found with FuzzSMTPCommand's invariant (a verb is recognised only from its ASCII
+    /// spelling): Unicode case mapping turned U+017F and U+0131 into "S" and "I".
+    @Test func verbsAreCaseInsensitiveInASCIIOnly() {
+        let longS = "\u{17F}", dotlessI = "\u{131}"
+        #expect(SMTPCommandParser.parse(Array("\(longS)TARTTLS".utf8)) == .success(.unknown("\(longS)TARTTLS")))
+        #expect(SMTPCommandParser.parse(Array("ma\(dotlessI)l FROM:<a@b>".utf8)) == .success(.unknown("MA\(dotlessI)L")))
+        if case .success(let command) = SMTPCommandParser.parse(Array("BDAT 1 la\(longS)t".utf8)) {
+            Issue.record("parsed as \(command)")
+        }
+        #expect(SMTPCommandParser.parse(Array("starttls".utf8)) == .success(.starttls))
+    }
 }
