@@ -8,6 +8,7 @@ in a mkdtemp folder under /tmp made reachable (0755) by every user: pytest's tmp
 /tmp/pytest-of-root (0700), is not.
 """
 
+import atexit
 import grp
 import os
 import poplib
@@ -57,6 +58,24 @@ def base():
     shutil.rmtree(path, ignore_errors=True)
 
 
+_BIN_FOR_OTHERS = []
+
+
+def bin_for_others():
+    """The binary where any user can run it. The checkout may sit in a folder only root can
+    enter (CI clones into a `mktemp -d`, mode 0700), so processes started as another user run
+    a copy in a world-readable folder under /tmp (removed at exit)."""
+    if not _BIN_FOR_OTHERS:
+        folder = Path(tempfile.mkdtemp(prefix="tsubame-bin-", dir="/tmp"))
+        folder.chmod(0o755)
+        copy = folder / "tsubame"
+        shutil.copy2(BIN, copy)
+        copy.chmod(0o755)
+        atexit.register(shutil.rmtree, folder, True)
+        _BIN_FOR_OTHERS.append(copy)
+    return _BIN_FOR_OTHERS[0]
+
+
 def init(path, *user_option):
     d = DataDir(path)
     run_cli("init", "--data", path, "--hostname", HOSTNAME, "--domain", DOMAIN, *user_option)
@@ -72,7 +91,8 @@ def owned(base, account):
 
 def serve(datadir, timeout=STARTUP_TIMEOUT, **popen):
     """`serve` expected to refuse to start: (exit code, stderr)."""
-    proc = subprocess.run([str(BIN), "serve", "--data", str(datadir.path), "--listen", "smtp=127.0.0.1:0",
+    binary = bin_for_others() if "user" in popen else BIN
+    proc = subprocess.run([str(binary), "serve", "--data", str(datadir.path), "--listen", "smtp=127.0.0.1:0",
                            "--listen", "pop3=127.0.0.1:0", "--listen", "pop3s=127.0.0.1:0"],
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, **popen)
     return proc.returncode, proc.stderr
@@ -222,7 +242,7 @@ def test_refuses_an_unknown_user_or_a_folder_the_user_cannot_reach(owned, base):
 def test_started_as_the_user_itself_it_serves_and_as_another_it_refuses(owned, account):
     """systemd's User=tsubame: no root to drop, the config's user is who runs it."""
     as_user = dict(user=account.pw_uid, group=account.pw_gid, extra_groups=[])
-    proc = subprocess.Popen([str(BIN), "serve", "--data", str(owned.path), "--listen", "smtp=127.0.0.1:0",
+    proc = subprocess.Popen([str(bin_for_others()), "serve", "--data", str(owned.path), "--listen", "smtp=127.0.0.1:0",
                              "--listen", "pop3=127.0.0.1:0", "--listen", "pop3s=127.0.0.1:0"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, **as_user)
@@ -257,7 +277,7 @@ def test_a_server_started_without_root_serves_connections(base):
     nobody = pwd.getpwnam("nobody")
     for path in [base / "data", *(base / "data").rglob("*")]:
         os.lchown(path, nobody.pw_uid, nobody.pw_gid)
-    proc = subprocess.Popen([str(BIN), "serve", "--data", str(base / "data"), "--listen", "smtp=127.0.0.1:0",
+    proc = subprocess.Popen([str(bin_for_others()), "serve", "--data", str(base / "data"), "--listen", "smtp=127.0.0.1:0",
                              "--listen", "pop3=127.0.0.1:0", "--listen", "pop3s=127.0.0.1:0"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
