@@ -26,7 +26,10 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
         // SASL mechanisms (RFC 4422), shared by POP3 AUTH and SMTP AUTH.
-        .target(name: "SASL", dependencies: ["ProtocolSupport"]),
+        .target(
+            name: "SASL",
+            dependencies: ["ProtocolSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Pure POP3 protocol core: commands, responses, session state machine, message encoding.
         .target(
             name: "POP3Protocol",
@@ -36,7 +39,7 @@ let package = Package(
         // Only ByteBuffer from NIO; no sockets, clocks or disks.
         .target(
             name: "SMTPProtocol",
-            dependencies: ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["ProtocolSupport", "SASL", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Durable Maildir delivery (write, fsync, link into new/, fsync the directory).
         .target(
@@ -52,7 +55,7 @@ let package = Package(
         .target(
             name: "AccountDirectory",
             dependencies: [
-                "CCrypt",
+                "CCrypt", "SASL",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

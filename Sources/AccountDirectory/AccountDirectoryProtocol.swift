@@ -25,4 +25,9 @@ public protocol AccountDirectory: Sendable {
     func addAlias(_ alias: String, targets: [String]) throws
     func removeAlias(_ alias: String) throws
     func listAliases(domain: String?) throws -> [AliasRecord]
+    /// `tsubame user send-as add ACCOUNT ADDRESS|@DOMAIN`: the account must be a user; the
+    /// address need not be local (a user may send as their address elsewhere).
+    func addSendAs(account: String, address: String) throws
+    func removeSendAs(account: String, address: String) throws
+    func listSendAs(account: String?) throws -> [SendAsGrant]
 }

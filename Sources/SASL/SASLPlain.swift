@@ -33,8 +33,3 @@ public struct SASLPlainCredentials: Sendable, Equatable {
             authorizationIdentity: authzid.isEmpty ? nil : authzid, authenticationIdentity: authcid, password: password))
     }
 }
-
-/// The SASL mechanisms Tsubame offers. PLAIN only travels over TLS or trusted loopback.
-public enum SASLMechanism: String, Sendable, CaseIterable {
-    case plain = "PLAIN"
-}

@@ -9,6 +9,7 @@ public struct TsubameConfiguration: Sendable, Equatable {
     public var listeners: [ListenerName: ListenAddress] = [.smtp: ListenAddress(host: "0.0.0.0", port: 25)]
     public var smtp = SMTPSettings()
     public var pop3 = POP3Settings()
+    public var submission = SubmissionSettings()
     public var auth = AuthSettings()
     /// A listener's own connection limits, where `[limits.NAME]` sets them (see `ListenerLimits`).
     public var listenerLimits: [ListenerName: ListenerLimits] = [:]
@@ -29,6 +30,23 @@ public struct SMTPSettings: Sendable, Equatable {
     public var dataTimeout = 600
     public var plusAddressing = true
     public var recipientDelimiter = "+"
+    /// Offer SMTP AUTH on the `smtp` listener (port 25, the MX) too. Off: port 25 is for other
+    /// servers; users submit on 587/465 (RFC 6409).
+    public var auth = false
+
+    public init() {}
+}
+
+/// `[submission]`: what authenticated users may do on `submission` (587) and `submissions`
+/// (465), and `smtp` when `[smtp] auth` is on.
+public struct SubmissionSettings: Sendable, Equatable {
+    /// Where AUTH may be used before TLS: as `[pop3] allow_plaintext`.
+    public var allowPlaintext = PlaintextPolicy.loopback
+    /// Per account, counted over the last hour; beyond: 450 4.7.1. A stolen password cannot
+    /// send a flood.
+    public var maxMessagesPerHour = 200
+    public var maxRecipientsPerMessage = 100
+    public var maxRecipientsPerHour = 1000
 
     public init() {}
 }
