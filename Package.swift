@@ -28,7 +28,11 @@ let package = Package(
         // SASL mechanisms (RFC 4422), shared by POP3 AUTH and SMTP AUTH.
         .target(
             name: "SASL",
-            dependencies: ["ProtocolSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "ProtocolSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // Pure POP3 protocol core: commands, responses, session state machine, message encoding.
         .target(
