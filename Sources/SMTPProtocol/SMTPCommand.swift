@@ -20,6 +20,9 @@ public enum SMTPCommand: Equatable, Sendable {
     case help
     /// STARTTLS (RFC 3207).
     case starttls
+    /// AUTH mechanism [initial-response] (RFC 4954 §4). The mechanism name is uppercased; the
+    /// initial response is kept as sent (base64, or "=" for an empty one) for the SASL exchange.
+    case auth(mechanism: String, initialResponse: [UInt8]?)
     /// A verb that exists but that Tsubame does not offer (EXPN, TURN, ...): 502.
     case notImplemented(String)
     case unknown(String)

@@ -87,11 +87,38 @@ public enum SMTPCommandParser {
         case "STARTTLS":
             guard argument.isEmpty else { return failure("STARTTLS takes no argument") }
             return .success(.starttls)
-        case "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML", "AUTH":
+        case "AUTH":
+            return parseAuth(argument).mapError { SMTPCommandSyntaxError(verb: verb, reason: $0.reason) }
+        case "EXPN", "TURN", "ETRN", "ATRN", "SEND", "SOML", "SAML":
             return .success(.notImplemented(verb))
         default:
             return .success(.unknown(verb))
         }
+    }
+
+    /// RFC 4954 §4: auth-command = "AUTH" SP sasl-mech [SP initial-response];
+    /// sasl-mech = 1*20mech-char (RFC 4422 §3.1: upper-case letters, digits, "-", "_", compared
+    /// case-insensitively); initial-response = base64 / "=". Whether the base64 decodes is the
+    /// SASL exchange's question (501 5.5.2), not a syntax error of the command.
+    static func parseAuth(_ argument: [UInt8]) -> Result<SMTPCommand, SMTPPathParser.Failure> {
+        let words = argument.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        guard let name = words.first, (1...20).contains(name.count), words.count <= 2 else {
+            return .failure(.syntax("use AUTH <mechanism> [initial-response]"))
+        }
+        let mechanism = name.map(asciiUppercased)
+        let isMechanismCharacter = { (byte: UInt8) in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+        guard mechanism.allSatisfy(isMechanismCharacter) else { return .failure(.syntax("bad mechanism name")) }
+        var initialResponse: [UInt8]?
+        if words.count == 2 {
+            guard !words[1].isEmpty, words[1].allSatisfy({ $0 > 32 && $0 < 127 }) else {
+                return .failure(.syntax("bad initial response"))
+            }
+            initialResponse = Array(words[1])
+        }
+        return .success(.auth(mechanism: String(decoding: mechanism, as: UTF8.self), initialResponse: initialResponse))
     }
 
     /// Finds "FROM:" / "TO:" case-insensitively at the start of the argument.

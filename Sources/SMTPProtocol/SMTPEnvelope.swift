@@ -4,6 +4,27 @@ public enum RecipientVerdict<Destination: Sendable & Equatable>: Sendable, Equat
     case unknownUser
     case relayDenied
     case temporaryFailure
+    /// The authenticated account reached a recipient limit (`[submission]`): 450 4.7.1.
+    case recipientLimitReached
+}
+
+/// What the handler found about the envelope sender of an authenticated session (RFC 6409 §4.1).
+public enum SenderVerdict: Sendable, Equatable {
+    case accept
+    /// The account may not use this MAIL FROM: 550 5.7.1.
+    case notOwned
+    /// The account sent as many messages as it may this hour: 450 4.7.1.
+    case messageLimitReached
+    case temporaryFailure
+}
+
+/// What the handler found about the header From of a message from an authenticated session.
+public enum HeaderSenderVerdict: Sendable, Equatable {
+    case accept
+    case notOwned
+    /// Missing parse, or a header too large to check.
+    case unreadable
+    case temporaryFailure
 }
 
 /// One accepted recipient: the address as given and where it resolved to.

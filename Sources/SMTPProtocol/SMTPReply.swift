@@ -1,4 +1,5 @@
 import NIOCore
+import ProtocolSupport
 
 /// An SMTP reply: a three-digit code (RFC 5321 §4.2), an enhanced status code
 /// (RFC 3463, advertised as ENHANCEDSTATUSCODES per RFC 2034) and one or more text lines.
@@ -99,6 +100,44 @@ extension SMTPReply {
     public static func timeout(hostname: String) -> SMTPReply {
         SMTPReply(421, "4.4.2", "\(hostname) Timeout exceeded, closing connection")
     }
+
+    // MARK: SMTP AUTH (RFC 4954 §4, §6) and submission (RFC 6409)
+
+    /// A SASL challenge: "334 " and the base64 octets, "334 " alone for an empty one; no
+    /// enhanced code (RFC 4954 §4: the text is the challenge).
+    public static func authenticationChallenge(_ octets: [UInt8]) -> SMTPReply {
+        SMTPReply(334, nil, Base64.encode(octets))
+    }
+    public static let authenticationSucceeded = SMTPReply(235, "2.7.0", "Authentication successful")
+    public static let authenticationFailed = SMTPReply(535, "5.7.8", "Authentication credentials invalid")
+    public static let authenticationTemporaryFailure = SMTPReply(454, "4.7.0", "Temporary authentication failure")
+    public static let authenticationNotBase64 = SMTPReply(501, "5.5.2", "Cannot decode the response as base64")
+    public static let authenticationCancelled = SMTPReply(501, "5.0.0", "Authentication cancelled")
+    /// A response that decodes but is not what the mechanism allows. Not 535: nothing was
+    /// checked, so no credentials were found invalid; it is a syntax error of the response,
+    /// 5.5.2 as RFC 4954 §4 uses it for undecodable base64 (RFC 3463 §3.6).
+    public static let authenticationMalformed = SMTPReply(501, "5.5.2", "Malformed authentication response")
+    /// RFC 4954 §6: a response longer than the mechanism allows.
+    public static let authenticationLineTooLong = SMTPReply(500, "5.5.6", "Authentication exchange line is too long")
+    public static let unknownMechanism = SMTPReply(504, "5.5.4", "Unrecognized authentication mechanism")
+    /// RFC 4954 §6 (538) on a listener that offers AUTH only inside TLS.
+    public static let encryptionRequiredForAuthentication = SMTPReply(
+        538, "5.7.11", "Encryption required for requested authentication mechanism")
+    /// RFC 4954 §6: MAIL before AUTH where submission requires it (RFC 6409 §4.3).
+    public static let authenticationRequired = SMTPReply(530, "5.7.0", "Authentication required")
+    /// RFC 6409 §4.1 and RFC 3463 §3.8 (5.7.1, delivery not authorized): the envelope sender
+    /// must be one the account may use. The text names the rule, not the account's addresses.
+    public static let senderNotOwned = SMTPReply(
+        550, "5.7.1", "Sender address rejected: not an address this login may send as")
+    public static let headerSenderNotOwned = SMTPReply(
+        550, "5.7.1", "Message rejected: an address in the From header is not one this login may send as")
+    public static let headerSenderUnreadable = SMTPReply(
+        550, "5.7.1", "Message rejected: the From header cannot be read, so the sender cannot be checked")
+    /// RFC 3463 §3.8 (4.7.1 here: the same message is accepted later).
+    public static let messageLimitReached = SMTPReply(
+        450, "4.7.1", "Sending limit reached: too many messages in the last hour, try again later")
+    public static let recipientLimitReached = SMTPReply(
+        450, "4.7.1", "Sending limit reached: too many recipients for this login, try again later")
 
     public static func accepted(id: String) -> SMTPReply { SMTPReply(250, "2.0.0", "OK: queued as \(id)") }
     public static func chunkAccepted(octets: Int) -> SMTPReply { SMTPReply(250, "2.0.0", "\(octets) octets received") }

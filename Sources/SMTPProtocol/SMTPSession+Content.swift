@@ -105,7 +105,34 @@ extension SMTPSession {
             phase = .ready(greeting, nil)
             return failDiscardingContent(rejection)
         }
+        // RFC 6409 §4.1: a submission server may check the header From against the login.
+        if let account = authenticatedAccount {
+            phase = .awaitingHeaderVerdict(greeting, envelope)
+            return .checkHeaderSenders(account: account)
+        }
         phase = .awaitingStorage(greeting, envelope)
         return .store(envelope)
+    }
+
+    /// The handler's answer to `.checkHeaderSenders`: nothing is stored unless every address
+    /// of the header From may be used.
+    public mutating func headerSenderVerdict(_ verdict: HeaderSenderVerdict) -> Action {
+        guard case .awaitingHeaderVerdict(let greeting, let envelope) = phase else {
+            preconditionFailure("header sender verdict without a message")
+        }
+        switch verdict {
+        case .accept:
+            phase = .awaitingStorage(greeting, envelope)
+            return .store(envelope)
+        case .notOwned:
+            phase = .ready(greeting, nil)
+            return failDiscardingContent(.headerSenderNotOwned)
+        case .unreadable:
+            phase = .ready(greeting, nil)
+            return failDiscardingContent(.headerSenderUnreadable)
+        case .temporaryFailure:
+            phase = .ready(greeting, nil)
+            return .discardContent(then: .directoryUnavailable)
+        }
     }
 }

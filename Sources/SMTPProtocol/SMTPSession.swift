@@ -1,3 +1,5 @@
+import SASL
+
 /// The SMTP server session as a pure state machine (RFC 5321 §4.1.4 ordering rules).
 ///
 /// The channel handler feeds it events (a command, the result of a directory lookup, the
@@ -27,6 +29,14 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case ready(Greeting, Envelope?)
         /// The directory is being asked about `pending`; `recipientVerdict(_:)` answers.
         case awaitingRecipientVerdict(Greeting, Envelope, pending: SMTPMailbox)
+        /// AUTH in progress (RFC 4954 §4): the next lines are SASL responses, not commands.
+        case authenticating(Greeting, AuthenticationExchange)
+        /// An authenticated session's MAIL: the handler checks the sender and the account's
+        /// message limit; `senderVerdict(_:)` answers.
+        case awaitingSenderVerdict(Greeting, Envelope)
+        /// The content of an authenticated session's message is complete: the handler checks
+        /// the header From; `headerSenderVerdict(_:)` answers.
+        case awaitingHeaderVerdict(Greeting, Envelope)
         /// After the 354: content up to CRLF.CRLF (RFC 5321 §4.1.1.4).
         case receivingData(Greeting, Envelope)
         /// Between BDAT chunks (RFC 3030 §2): only BDAT, RSET, NOOP and QUIT make sense.
@@ -71,6 +81,8 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case chunk(remaining: Int, last: Bool)
         /// Octets of a refused chunk, read and dropped; reported like those of `chunk`.
         case skippedChunk(remaining: Int)
+        /// One SASL response line (base64 or `*`, RFC 4954 §4): `saslResponse(_:)`.
+        case saslResponse
         /// Nothing: the session waits for the handler's work, or is closed.
         case nothing
     }
@@ -94,11 +106,34 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         /// Send the 220, then start TLS before reading anything more (RFC 3207 §4). Input
         /// already buffered behind STARTTLS is an injection attempt: close instead.
         case startTLS(SMTPReply)
+        /// PLAIN or LOGIN: check the password; answer with `loginVerdict(_:)`.
+        case verifyPassword(SASLMechanism, username: String, password: String)
+        /// SCRAM: look up the user's keys; answer with `credentialsFound(_:)`.
+        case lookUpCredentials(username: String)
+        /// SCRAM: report the proof's verdict to the authenticator (a wrong proof counts as a
+        /// failed login); answer with `loginVerdict(_:)`.
+        case finishSCRAM(username: String, proofVerified: Bool)
+        /// AUTH succeeded: log the login, then send the reply (235).
+        case authenticated(SMTPReply, account: String, mechanism: SASLMechanism)
+        /// The exchange ended without success: log it, then perform `then` (a reply, or a
+        /// close when the error limit is reached).
+        indirect case authenticationFailed(AuthenticationFailure, then: Action)
+        /// An authenticated session's MAIL: may `account` use this sender (RFC 6409 §4.1), and
+        /// has it messages left this hour? Answer with `senderVerdict(_:)`.
+        case authorizeSender(account: String, SMTPReversePath)
+        /// The content of an authenticated session's message is complete: check every
+        /// address of the header From; answer with `headerSenderVerdict(_:)`.
+        case checkHeaderSenders(account: String)
     }
 
     public let configuration: SMTPSessionConfiguration
     public internal(set) var phase = Phase.awaitingGreeting
     public internal(set) var errorCount = 0
+    /// The account AUTH verified. It belongs to the connection, not to a transaction: RSET and
+    /// EHLO keep it; only a TLS handshake forgets it (RFC 3207 §4.2).
+    public internal(set) var authenticatedAccount: String?
+    /// Tests fix the SCRAM server nonce; otherwise the exchange draws a random one.
+    var scramServerNonce: String?
 
     public init(configuration: SMTPSessionConfiguration) {
         self.configuration = configuration
@@ -109,17 +144,19 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case .awaitingGreeting, .closed: return nil
         case .skippingChunk(let greeting, _, _): return greeting
         case .ready(let greeting, _), .awaitingRecipientVerdict(let greeting, _, _), .receivingData(let greeting, _),
-             .receivingChunks(let greeting, _, _), .readingChunk(let greeting, _, _), .awaitingStorage(let greeting, _):
+             .receivingChunks(let greeting, _, _), .readingChunk(let greeting, _, _), .awaitingStorage(let greeting, _),
+             .authenticating(let greeting, _), .awaitingSenderVerdict(let greeting, _), .awaitingHeaderVerdict(let greeting, _):
             return greeting
         }
     }
 
     public var envelope: Envelope? {
         switch phase {
-        case .awaitingGreeting, .skippingChunk, .closed: return nil
+        case .awaitingGreeting, .skippingChunk, .closed, .authenticating: return nil
         case .ready(_, let envelope): return envelope
         case .awaitingRecipientVerdict(_, let envelope, _), .receivingData(_, let envelope),
-             .receivingChunks(_, let envelope, _), .readingChunk(_, let envelope, _), .awaitingStorage(_, let envelope):
+             .receivingChunks(_, let envelope, _), .readingChunk(_, let envelope, _), .awaitingStorage(_, let envelope),
+             .awaitingSenderVerdict(_, let envelope), .awaitingHeaderVerdict(_, let envelope):
             return envelope
         }
     }
@@ -130,22 +167,27 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case .receivingData: return .dotTerminatedContent
         case .readingChunk(_, _, let chunk): return .chunk(remaining: chunk.remaining, last: chunk.last)
         case .skippingChunk(_, let remaining, _): return .skippedChunk(remaining: remaining)
-        case .awaitingRecipientVerdict, .awaitingStorage, .closed: return .nothing
+        case .authenticating(_, let exchange): return exchange.stage.readsResponse ? .saslResponse : .nothing
+        case .awaitingRecipientVerdict, .awaitingStorage, .awaitingSenderVerdict, .awaitingHeaderVerdict, .closed:
+            return .nothing
         }
     }
 
-    /// The protocol name for the Received header (RFC 3848; RFC 6531 §3.7.3 for UTF8SMTP).
+    /// The protocol name for the Received header: RFC 3848 §2 (ESMTPS with TLS, ESMTPA after
+    /// AUTH, ESMTPSA with both) and RFC 6531 §3.7.3 (UTF8SMTP, UTF8SMTPS, UTF8SMTPA, UTF8SMTPSA).
     public var protocolName: String {
         guard case .ehlo = greeting else { return "SMTP" }
         let base = envelope?.smtputf8 == true ? "UTF8SMTP" : "ESMTP"
-        return configuration.tlsActive ? base + "S" : base
+        return base + (configuration.tlsActive ? "S" : "") + (authenticatedAccount != nil ? "A" : "")
     }
 
     /// True while a message is being received or stored; a graceful shutdown lets it finish.
     public var isInMessageTransfer: Bool {
         switch phase {
-        case .receivingData, .receivingChunks, .readingChunk, .skippingChunk, .awaitingStorage: return true
-        case .awaitingGreeting, .ready, .awaitingRecipientVerdict, .closed: return false
+        case .receivingData, .receivingChunks, .readingChunk, .skippingChunk, .awaitingStorage, .awaitingHeaderVerdict:
+            return true
+        case .awaitingGreeting, .ready, .awaitingRecipientVerdict, .authenticating, .awaitingSenderVerdict, .closed:
+            return false
         }
     }
 
@@ -157,6 +199,7 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         configuration.startTLSAvailable = false
         var fresh = SMTPSession(configuration: configuration)
         fresh.errorCount = errorCount
+        fresh.scramServerNonce = scramServerNonce
         return fresh
     }
 
@@ -204,7 +247,8 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
     private mutating func receiveOutsideContent(_ command: SMTPCommand, inputPending: Bool) -> Action {
         if configuration.tlsRequired && !configuration.tlsActive {
             switch command {
-            case .ehlo, .helo, .starttls, .noop, .rset, .quit: break
+            // AUTH gets its own answer, 538 (RFC 4954 §6), below.
+            case .ehlo, .helo, .starttls, .noop, .rset, .quit, .auth: break
             case .bdat(let size, let last): return skipChunk(size: size, last: last, refusal: .outOfSequence(.tlsRequired))
             default: return fail(.tlsRequired)
             }
@@ -228,7 +272,14 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case .mail(let reversePath, let parameters):
             guard case .ready(let greeting, let current) = phase else { return fail(.badSequence("send EHLO or HELO first")) }
             guard current == nil else { return fail(.badSequence("nested MAIL command")) }
+            // RFC 6409 §4.3, RFC 4954 §6: submission takes mail from authenticated users only.
+            guard configuration.authentication != .required || authenticatedAccount != nil else {
+                return fail(.authenticationRequired)
+            }
             return beginTransaction(greeting, reversePath, parameters)
+
+        case .auth(let mechanism, let initialResponse):
+            return beginAuthentication(mechanism: mechanism, initialResponse: initialResponse)
 
         case .rcpt(let mailbox, let parameters):
             guard case .ready(let greeting, let envelope?) = phase else { return fail(.badSequence("send MAIL first")) }
@@ -317,6 +368,9 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case .temporaryFailure:
             phase = .ready(greeting, envelope)
             return .reply(.directoryUnavailable)
+        case .recipientLimitReached:
+            phase = .ready(greeting, envelope)
+            return .reply(.recipientLimitReached)
         }
     }
 
@@ -333,6 +387,8 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
             "SMTPUTF8",                                    // RFC 6531
             "CHUNKING",                                    // RFC 3030
         ] + (configuration.startTLSAvailable && !configuration.tlsActive ? ["STARTTLS"] : []) // RFC 3207
+          // RFC 4954 §3; RFC 8314 §3 and RFC 4954 §4: not before TLS unless plaintext is allowed.
+          + (configuration.authenticationAvailable ? ["AUTH " + SASLMechanism.allCases.map(\.rawValue).joined(separator: " ")] : [])
           + ["HELP"])
     }
 
@@ -354,11 +410,19 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
                 envelope.bodyType = .eightBitMIME
             case ("SMTPUTF8", nil):
                 envelope.smtputf8 = true
+            case ("AUTH", let value?):
+                // RFC 4954 §5: accepted as xtext (RFC 3461 §4) or "<>", and trusted for nothing:
+                // the identity is the session's own AUTH, if any.
+                guard value == "<>" || XText.isValid(value) else { return fail(.syntaxError("bad AUTH value")) }
             default:
                 return fail(.parameterNotImplemented(parameter.keyword))
             }
         }
         guard reversePath.isASCII || envelope.smtputf8 else { return fail(.nonASCIIWithoutSMTPUTF8) }
+        if let account = authenticatedAccount {
+            phase = .awaitingSenderVerdict(greeting, envelope)
+            return .authorizeSender(account: account, reversePath)
+        }
         phase = .ready(greeting, envelope)
         return .reply(.senderOK)
     }
@@ -400,6 +464,9 @@ extension SMTPSession.Phase: CustomStringConvertible {
         case .awaitingGreeting: return "awaitingGreeting"
         case .ready: return "ready"
         case .awaitingRecipientVerdict: return "awaitingRecipientVerdict"
+        case .authenticating: return "authenticating"
+        case .awaitingSenderVerdict: return "awaitingSenderVerdict"
+        case .awaitingHeaderVerdict: return "awaitingHeaderVerdict"
         case .receivingData: return "receivingData"
         case .receivingChunks: return "receivingChunks"
         case .readingChunk: return "readingChunk"

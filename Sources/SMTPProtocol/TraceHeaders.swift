@@ -15,6 +15,10 @@ public struct TraceHeaders: Sendable {
     public var tls: String?
     /// The message came with SMTPUTF8, so its header may hold UTF-8 (RFC 6531 §3.7.3).
     public var utf8: Bool
+    /// Submission fix-ups (RFC 6409 §8.3, §8.1): a Message-ID ("<id@host>") and a Date for a
+    /// message that came without them, written after the trace fields.
+    public var addedMessageID: String?
+    public var addedDate: String?
 
     public init(reversePath: SMTPReversePath, clientName: String, clientAddress: String, serverName: String,
                 protocolName: String, id: String, singleRecipient: SMTPMailbox?, date: String, tls: String? = nil,
@@ -43,6 +47,8 @@ public struct TraceHeaders: Sendable {
         } else {
             text += ";\n\t\(date)\n"
         }
+        if let addedMessageID { text += "Message-ID: \(addedMessageID)\n" }
+        if let addedDate { text += "Date: \(addedDate)\n" }
         return text
     }
 

@@ -11,6 +11,12 @@ import TsubameConfig
 
 /// The message being received on one connection: its decoder, the content not yet spooled,
 /// and the store's `IncomingMessage`. Lives on the connection's event loop.
+///
+/// A submission (an authenticated session) also scans the header as it arrives: the header
+/// From is checked at the end, and a missing Message-ID or Date is added (RFC 6409 §8) in the
+/// prefix written before the content. That prefix is fixed when the spool file is created, so
+/// the store's message is begun at the first spill or at the commit, after the header: the
+/// scanner's limit is below the spill threshold, so the header is known by then.
 final class MessageTransfer {
     let id: String
     private let envelope: SMTPEnvelope<ResolvedRecipient>
@@ -21,12 +27,19 @@ final class MessageTransfer {
     private var decoder: MessageContentDecoder
     private var content: ByteBuffer
     private let allocator: ByteBufferAllocator
-    private let message: IncomingMessage
+    private let store: MaildirStore
+    private let name: MaildirName
+    private var trace: TraceHeaders
+    private let plan: DeliveryPlan
+    private var begunMessage: IncomingMessage?
     private var spillFailure: (any Error)?
+    /// Only for submissions.
+    private var headerScanner: SubmissionHeaderScanner?
+    private let hostname: String
 
     init(envelope: SMTPEnvelope<ResolvedRecipient>, greeting: SMTPSession<ResolvedRecipient>.Greeting,
          protocolName: String, clientAddress: String, tls: String?, config: TsubameConfiguration, store: MaildirStore,
-         framing: MessageContentDecoder.Framing, allocator: ByteBufferAllocator) {
+         framing: MessageContentDecoder.Framing, allocator: ByteBufferAllocator, submission: Bool = false) {
         self.envelope = envelope
         self.clientAddress = clientAddress
         self.clientName = greeting.name
@@ -36,12 +49,39 @@ final class MessageTransfer {
         self.content = allocator.buffer(capacity: 16 * 1024)
         let name = MaildirName.make(hostname: config.hostname)
         self.id = name.id
-        let trace = TraceHeaders(
+        self.name = name
+        self.store = store
+        self.hostname = config.hostname
+        self.trace = TraceHeaders(
             reversePath: envelope.reversePath, clientName: greeting.name, clientAddress: clientAddress,
             serverName: config.hostname, protocolName: protocolName, id: name.id,
             singleRecipient: envelope.recipients.count == 1 ? envelope.recipients[0].address : nil,
             date: RFC5322Date.format(secondsSince1970: Int(time(nil))), tls: tls, utf8: envelope.smtputf8)
-        self.message = store.beginMessage(name: name, traceHeaders: trace.rendered, plan: Self.plan(for: envelope))
+        self.plan = Self.plan(for: envelope)
+        self.headerScanner = submission ? SubmissionHeaderScanner() : nil
+    }
+
+    /// The store's message, begun with the prefix once the header is known.
+    private var message: IncomingMessage {
+        if let begunMessage { return begunMessage }
+        if var scanner = headerScanner {
+            scanner.finish()  // what was not seen by now is not part of the header we check
+            headerScanner = scanner
+            // RFC 6409 §8.3 and §8.1: the submission server adds what the client left out.
+            if !scanner.hasMessageID { trace.addedMessageID = "<\(name.id)@\(hostname)>" }
+            if !scanner.hasDate { trace.addedDate = trace.date }
+        }
+        let message = store.beginMessage(name: name, traceHeaders: trace.rendered, plan: plan)
+        begunMessage = message
+        return message
+    }
+
+    /// The header From's addresses of a submission; nil when they cannot be read (or the
+    /// header is too large to check).
+    var headerFromAddresses: [String]? {
+        guard var scanner = headerScanner else { return [] }
+        scanner.finish()
+        return scanner.fromAddresses
     }
 
     /// Every local mailbox once, every remote alias target once, whatever the RCPTs overlap.
@@ -70,14 +110,34 @@ final class MessageTransfer {
     var bufferedBytes: Int { content.readableBytes }
 
     func decodeDotTerminated(_ input: inout ByteBuffer) -> Bool {
-        decoder.decodeDotTerminated(&input, into: &content)
+        let start = content.writerIndex
+        let ended = decoder.decodeDotTerminated(&input, into: &content)
+        scanHeader(from: start)
+        return ended
     }
 
     func decodeChunk(_ input: inout ByteBuffer, limit: Int) -> Int {
-        decoder.decodeChunk(&input, limit: limit, into: &content)
+        let start = content.writerIndex
+        let consumed = decoder.decodeChunk(&input, limit: limit, into: &content)
+        scanHeader(from: start)
+        return consumed
     }
 
-    func finishChunks() { decoder.finishChunks() }
+    func finishChunks() {
+        let start = content.writerIndex
+        decoder.finishChunks()
+        scanHeader(from: start)
+    }
+
+    /// Feeds what the decoder just produced to the header scanner, until the header is over.
+    private func scanHeader(from start: Int) {
+        guard var scanner = headerScanner, !scanner.isComplete, content.writerIndex > start else { return }
+        content.withUnsafeReadableBytes { bytes in
+            let offset = start - content.readerIndex
+            scanner.scan(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        }
+        headerScanner = scanner
+    }
 
     /// Writes the buffered content to the spool file. A rejected message (a decoder problem)
     /// is not written at all.
@@ -105,7 +165,8 @@ final class MessageTransfer {
     @discardableResult
     func discard(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         content = ByteBuffer()
-        return message.discard(on: eventLoop)
+        guard let begunMessage else { return eventLoop.makeSucceededVoidFuture() }
+        return begunMessage.discard(on: eventLoop)
     }
 
     /// The maillog line's fields; never the content.

@@ -1,3 +1,4 @@
+import AccountDirectory
 import Logging
 import MaildirStore
 import NIOConcurrencyHelpers
@@ -10,16 +11,25 @@ final class SMTPServerContext: Sendable {
     let configuration: NIOLockedValueBox<TsubameConfiguration>
     let store: MaildirStore
     let resolver: RecipientResolver
+    /// The same instance POP3 uses: one throttle, one lockout table, one hashing pool.
+    let authenticator: Authenticator
+    /// Sender permissions of authenticated sessions (RFC 6409 §4.1).
+    let senders: any RecipientDirectory
+    let submissionLimiter: SubmissionLimiter
     let limiters = ListenerLimiters()
     let logger: Logger
     let tls: TLSContextProvider
     let openChannels = ChannelRegistry()
 
     init(configuration: NIOLockedValueBox<TsubameConfiguration>, store: MaildirStore,
-         resolver: RecipientResolver, tls: TLSContextProvider, logger: Logger) {
+         resolver: RecipientResolver, authenticator: Authenticator, senders: any RecipientDirectory,
+         submissionLimiter: SubmissionLimiter, tls: TLSContextProvider, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.resolver = resolver
+        self.authenticator = authenticator
+        self.senders = senders
+        self.submissionLimiter = submissionLimiter
         self.tls = tls
         self.logger = logger
     }
@@ -29,11 +39,33 @@ final class SMTPServerContext: Sendable {
 }
 
 extension SMTPSessionConfiguration {
-    init(_ config: TsubameConfiguration, tlsMode: TLSMode, tlsLoaded: Bool) {
+    /// `clientIsLoopback`: the peer's address, for `[submission] allow_plaintext = "loopback"`.
+    init(_ config: TsubameConfiguration, listener: ListenerName, tlsMode: TLSMode, tlsLoaded: Bool,
+         clientIsLoopback: Bool = false) {
+        let authentication: Authentication
+        switch listener {
+        case .submission, .submissions: authentication = .required  // RFC 6409 §4.3
+        case .smtp: authentication = config.smtp.auth ? .offered : .notOffered
+        case .pop3, .pop3s: authentication = .notOffered
+        }
+        let plaintextAllowed: Bool
+        switch config.submission.allowPlaintext {
+        case .always: plaintextAllowed = true
+        case .never: plaintextAllowed = false
+        case .loopback: plaintextAllowed = clientIsLoopback
+        }
         self.init(hostname: config.hostname, maximumMessageSize: config.smtp.maxMessageSize,
                   maximumRecipients: config.smtp.maxRecipients, maximumErrors: config.smtp.maxErrors,
                   startTLSAvailable: tlsLoaded && (tlsMode == .optional || tlsMode == .required),
-                  tlsRequired: tlsMode == .required, tlsActive: tlsMode == .implicit)
+                  tlsRequired: tlsMode == .required, tlsActive: tlsMode == .implicit,
+                  authentication: authentication,
+                  // "required": no password before STARTTLS, loopback included.
+                  authenticationBeforeTLSAllowed: plaintextAllowed && tlsMode != .required)
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
 }
 

@@ -1,3 +1,4 @@
+import AccountDirectory
 import Logging
 import NIOCore
 import ProtocolSupport
@@ -17,13 +18,20 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     /// Content is spilled to the spool file in pieces of about this size.
     private static let spillThreshold = 256 * 1024
 
-    private let server: SMTPServerContext
-    private let config: TsubameConfiguration
+    let server: SMTPServerContext
+    let config: TsubameConfiguration
     let connection: ConnectionCore
-    private var session: SMTPSession<ResolvedRecipient>
-    private var framer = CommandLineFramer()
+    var session: SMTPSession<ResolvedRecipient>
+    /// RFC 4954 §4: AUTH lines and SASL responses may be 12,288 octets; `SMTPLineLimits`
+    /// holds other commands to RFC 5321's 512 after framing.
+    private var framer = CommandLineFramer(maximumLineLength: SMTPLineLimits.framerLimit)
+    /// The account AUTH verified (the session keeps its name), for sender checks.
+    var authenticatedMailbox: MailboxAddress?
+    /// SCRAM: the keys looked up for the exchange in progress.
+    var scramLookup: SCRAMLookup?
+    private let tlsMode: TLSMode
     var input = ByteBuffer()
-    private var transfer: MessageTransfer?
+    var transfer: MessageTransfer?
     var quiesceRequested = false
     var tlsInfo = TLSSessionInfo()
     var logger: Logger
@@ -34,10 +42,11 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     init(server: SMTPServerContext, tlsMode: TLSMode, listener: ListenerName = .smtp) {
         self.server = server
         self.listener = listener
+        self.tlsMode = tlsMode
         self.config = server.snapshot()
         self.connection = ConnectionCore(limiter: server.limiters[listener], registry: server.openChannels)
         self.session = SMTPSession(configuration: SMTPSessionConfiguration(
-            config, tlsMode: tlsMode, tlsLoaded: server.tls.context != nil))
+            config, listener: listener, tlsMode: tlsMode, tlsLoaded: server.tls.context != nil))
         self.logger = server.logger
         connection.resume = { [unowned self] context in self.processInput(context: context) }
     }
@@ -48,6 +57,10 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         let refusal = connection.admit(context: context, maximumTotal: config.maximumConnections(for: listener),
                                        maximumPerAddress: config.maximumConnectionsPerIP(for: listener))
         logger[metadataKey: "client"] = "[\(connection.clientAddress)]"
+        // The plaintext policy depends on the peer, known only now.
+        session = SMTPSession(configuration: SMTPSessionConfiguration(
+            config, listener: listener, tlsMode: tlsMode, tlsLoaded: server.tls.context != nil,
+            clientIsLoopback: SMTPSessionConfiguration.isLoopback(context.remoteAddress)))
         if let refusal {
             logger.notice("connection refused: \(refusal == .total ? "too many connections" : "too many connections from this address")")
             send(.tooManyConnections(hostname: config.hostname))
@@ -89,6 +102,8 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
                 guard let event = framer.next(from: &input) else { break loop }
                 let action: SMTPSession<ResolvedRecipient>.Action
                 switch event {
+                case .line(let line) where !SMTPLineLimits.permits(line, saslResponse: false):
+                    action = session.receiveLineTooLong()
                 case .line(let line):
                     // What is already buffered behind the line was sent before our reply to it:
                     // fine for commands, not for DATA's content (RFC 2920 §3.1).
@@ -99,6 +114,14 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
                     action = session.receiveBareLineEnding()
                 }
                 perform(action, context: context)
+
+            case .saslResponse:
+                guard let event = framer.next(from: &input) else { break loop }
+                switch event {
+                case .line(let line): perform(session.saslResponse(line), context: context)
+                case .lineTooLong: perform(session.saslResponseTooLong(), context: context)
+                case .bareLineEnding: perform(session.saslResponseBareLineEnding(), context: context)
+                }
 
             case .dotTerminatedContent:
                 guard let transfer else { preconditionFailure("DATA without a transfer") }
@@ -136,7 +159,7 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         connection.resumeReading(context: context)
     }
 
-    private func perform(_ action: SMTPSession<ResolvedRecipient>.Action, context: ChannelHandlerContext) {
+    func perform(_ action: SMTPSession<ResolvedRecipient>.Action, context: ChannelHandlerContext) {
         switch action {
         case .reply(let reply):
             send(reply)
@@ -166,6 +189,22 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
             }
             discardTransfer(context: context)
             send(reply)
+        case .verifyPassword(let mechanism, let username, let password):
+            verifyPassword(mechanism, username: username, password: password, context: context)
+        case .lookUpCredentials(let username):
+            lookUpCredentials(username: username, context: context)
+        case .finishSCRAM(let username, let proofVerified):
+            finishSCRAM(username: username, proofVerified: proofVerified, context: context)
+        case .authenticated(let reply, _, let mechanism):
+            logLogin(mechanism)
+            send(reply)
+        case .authenticationFailed(let failure, let then):
+            logFailedAuthentication(failure)
+            perform(then, context: context)
+        case .authorizeSender(_, let reversePath):
+            authorizeSender(reversePath, context: context)
+        case .checkHeaderSenders:
+            checkHeaderSenders(context: context)
         }
     }
 
@@ -173,7 +212,19 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
 
     private func verifyRecipient(_ mailbox: SMTPMailbox, context: ChannelHandlerContext) {
         let delimiter = config.smtp.plusAddressing ? config.smtp.recipientDelimiter : nil
-        let lookup = server.resolver.verdict(for: mailbox, recipientDelimiter: delimiter, on: context.eventLoop)
+        let lookup: EventLoopFuture<RecipientVerdict<ResolvedRecipient>>
+        if let account = session.authenticatedAccount {
+            let recipients = session.envelope?.recipients.count ?? 0
+            if !server.submissionLimiter.admitRecipient(account: account, recipientsInMessage: recipients,
+                                                        now: NIODeadline.now().uptimeNanoseconds) {
+                lookup = context.eventLoop.makeSucceededFuture(.recipientLimitReached)
+            } else {
+                lookup = server.resolver.verdict(for: mailbox, recipientDelimiter: delimiter, on: context.eventLoop)
+                    .map { Self.relayingForAuthenticatedUser($0, mailbox) }
+            }
+        } else {
+            lookup = server.resolver.verdict(for: mailbox, recipientDelimiter: delimiter, on: context.eventLoop)
+        }
         connection.continueAfter(lookup, context: context) { result in
             let verdict = (try? result.get()) ?? .temporaryFailure
             if case .accept = verdict {} else {
@@ -207,7 +258,18 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
             return
         }
         session = session.afterTLSHandshake()
-        framer = CommandLineFramer()
+        authenticatedMailbox = nil
+        scramLookup = nil
+        framer = CommandLineFramer(maximumLineLength: SMTPLineLimits.framerLimit)
+    }
+
+    /// An authenticated user may address any domain (RFC 6409 §1): a domain that is not local
+    /// is a remote recipient, queued durably before the 250 as remote alias targets are.
+    /// Unauthenticated sessions keep the relay refusal (554 5.7.1) on every listener.
+    static func relayingForAuthenticatedUser(_ verdict: RecipientVerdict<ResolvedRecipient>,
+                                             _ mailbox: SMTPMailbox) -> RecipientVerdict<ResolvedRecipient> {
+        guard case .relayDenied = verdict else { return verdict }
+        return .accept(ResolvedRecipient(mailboxes: [], remoteAddresses: ["\(mailbox)"]))
     }
 
     private func beginTransfer(framing: MessageContentDecoder.Framing, context: ChannelHandlerContext) {
@@ -217,7 +279,7 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         transfer = MessageTransfer(
             envelope: envelope, greeting: greeting, protocolName: session.protocolName,
             clientAddress: connection.clientAddress, tls: tlsInfo.summary, config: config, store: server.store, framing: framing,
-            allocator: context.channel.allocator)
+            allocator: context.channel.allocator, submission: session.authenticatedAccount != nil)
     }
 
     /// Moves received content to the spool file once enough has gathered, pausing input.
@@ -253,7 +315,7 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
 
     // MARK: Output and closing
 
-    private func send(_ reply: SMTPReply) {
+    func send(_ reply: SMTPReply) {
         connection.output.writeSMTPReply(reply)
     }
 
@@ -271,6 +333,7 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         switch session.expectedInput {
         case .commands, .nothing: return .seconds(Int64(config.smtp.commandTimeout))
         case .dotTerminatedContent, .chunk, .skippedChunk: return .seconds(Int64(config.smtp.dataTimeout))
+        case .saslResponse: return .seconds(Int64(config.smtp.commandTimeout))
         }
     }
 }
