@@ -123,6 +123,16 @@ let package = Package(
             dependencies: ["POP3Protocol", "SASL", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
+            name: "SASLTests",
+            dependencies: [
+                "SASL", "ProtocolSupport",
+                // A SCRAM client for the tests: PBKDF2 and HMAC, as RFC 5802 §3 computes them.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            exclude: ["make_scramp_vectors.py"]
+        ),
+        .testTarget(
             name: "TsubamePKITests",
             dependencies: [
                 "TsubamePKI",
@@ -162,6 +172,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzSMTPCommand", ["SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzMessageContent", ["SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzPOP3Command", ["POP3Protocol", "SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzSASL", ["SASL", "ProtocolSupport"]),
     ("FuzzCommandFramer", ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzConfig", ["TsubameConfig"]),
     ("FuzzPKIReaders", [
