@@ -45,10 +45,10 @@ public enum SASLStep: Sendable, Equatable {
 ///
 /// Every step the exchange is not waiting for (a response after it ended, `start` twice,
 /// credentials nobody asked for) ends it with `.failed(.malformed, …)`; it never traps.
-public struct SASLServerExchange: Sendable {
+public struct SASLServerExchange: Sendable, Equatable {
     public let mechanism: SASLMechanism
 
-    enum State: Sendable {
+    enum State: Sendable, Equatable {
         case notStarted
         case plainAwaitingResponse
         case loginAwaitingUsername
@@ -128,6 +128,13 @@ public struct SASLServerExchange: Sendable {
         let serverFirst = "r=\(nonce),s=\(Base64.encode(credentials.salt)),i=\(credentials.iterations)"
         state = .scramAwaitingClientFinal(first, serverFirst: serverFirst, nonce: nonce, credentials)
         return .challenge(Array(serverFirst.utf8))
+    }
+
+    /// True while a SCRAM client-final (the proof) is expected: a `.rejected` answer to it is a
+    /// wrong proof, which a protocol counts as a failed login.
+    public var awaitsClientFinal: Bool {
+        if case .scramAwaitingClientFinal = state { return true }
+        return false
     }
 
     // MARK: Mechanisms
