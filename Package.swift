@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "TsubameUnitTests",
             dependencies: [
-                "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol",
+                "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol", "SASL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
