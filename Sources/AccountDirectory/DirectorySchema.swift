@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The database layout, as GRDB migrations so that later versions can evolve
@@ -55,7 +56,7 @@ enum DirectorySchema {
                 );
                 """)
             try db.execute(sql: "INSERT INTO scram_secret (id, secret) VALUES (1, ?)",
-                           arguments: [SCRAMDecoyKeys.randomSecret()])
+                           arguments: [Data(SCRAMDecoyKeys.randomSecret())])
         }
         return migrator
     }
