@@ -61,6 +61,10 @@ let package = Package(
             dependencies: [
                 "CCrypt", "SASL",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // HMAC for made-up SCRAM keys.
+                .product(name: "Crypto", package: "swift-crypto"),
+                // The server-side async adapter runs the synchronous SQLite calls on thread pools.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The built-in PKI: private CA, server certificates, CSRs, CRLs, inspection; strong keys only.
@@ -149,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "TsubameUnitTests",
             dependencies: [
-                "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol",
+                "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol", "SASL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
