@@ -61,6 +61,10 @@ let package = Package(
             dependencies: [
                 "CCrypt", "SASL",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // HMAC for made-up SCRAM keys.
+                .product(name: "Crypto", package: "swift-crypto"),
+                // The server-side async adapter runs the synchronous SQLite calls on thread pools.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The built-in PKI: private CA, server certificates, CSRs, CRLs, inspection; strong keys only.
@@ -123,6 +127,16 @@ let package = Package(
             dependencies: ["POP3Protocol", "SASL", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
+            name: "SASLTests",
+            dependencies: [
+                "SASL", "ProtocolSupport",
+                // A SCRAM client for the tests: PBKDF2 and HMAC, as RFC 5802 §3 computes them.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            exclude: ["make_scramp_vectors.py"]
+        ),
+        .testTarget(
             name: "TsubamePKITests",
             dependencies: [
                 "TsubamePKI",
@@ -139,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "TsubameUnitTests",
             dependencies: [
-                "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol",
+                "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol", "SASL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -162,6 +176,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzSMTPCommand", ["SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzMessageContent", ["SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzPOP3Command", ["POP3Protocol", "SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzSASL", ["SASL", "ProtocolSupport"]),
     ("FuzzCommandFramer", ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzConfig", ["TsubameConfig"]),
     ("FuzzPKIReaders", [

@@ -1,5 +1,8 @@
 """The command line: first run, users, domains, aliases, password storage."""
 
+import base64
+import hashlib
+import hmac
 import os
 import re
 import signal
@@ -73,6 +76,33 @@ def test_users_are_listed_removed_and_passwords_hashed(datadir):
     assert "bob@test.example" not in run_cli("user", "list", "--data", datadir.path).stdout.decode()
 
 
+def scram_keys(db, local_part):
+    row = sqlite3.connect(db).execute(
+        "select scram_sha256 from users where local_part = ?", (local_part,)).fetchone()
+    return row[0] if row else None
+
+
+def check_scram_keys(stored, password):
+    """RFC 5802 §3 with Python's own PBKDF2 and HMAC: StoredKey and ServerKey of PASSWORD,
+    and never SaltedPassword or ClientKey (either logs in as the user)."""
+    scheme, iterations, salt, stored_key, server_key = stored.split("$")
+    assert scheme == "SCRAM-SHA-256" and int(iterations) >= 4096
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    assert base64.b64decode(stored_key) == hashlib.sha256(client_key).digest()
+    assert base64.b64decode(server_key) == hmac.new(salted, b"Server Key", "sha256").digest()
+    for secret in (salted, client_key):
+        assert base64.b64encode(secret).decode() not in stored
+
+
+def test_passwords_also_store_scram_keys(datadir):
+    db = datadir.path / "directory.sqlite"
+    check_scram_keys(scram_keys(db, "alice"), PASSWORD)
+    run_cli("user", "passwd", "alice@test.example", "--data", datadir.path, "--password-stdin",
+            stdin=b"another long password\n")
+    check_scram_keys(scram_keys(db, "alice"), "another long password")
+
+
 def test_user_add_refuses_unknown_domain_and_duplicates(datadir):
     result = run_cli("user", "add", "x@nowhere.example", "--data", datadir.path, "--password-stdin",
                      stdin=b"long enough password\n", check=False)
@@ -107,3 +137,22 @@ def test_alias_to_a_remote_address_waits_in_the_outbound_queue(datadir, start_se
     assert envelopes[0].read_text() == "sender a@example.net\nrecipient far@remote.example\n"
     message = envelopes[0].with_suffix("")
     assert message.read_bytes().endswith(b"Subject: q\n\nqueued\n")
+
+
+def test_a_password_login_adds_the_scram_keys_a_user_lacks(datadir, start_server):
+    """Users whose password was set before SCRAM keys were stored get them at their next
+    successful password login (issue 9), not at a failed one."""
+    db = datadir.path / "directory.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("update users set scram_sha256 = null")
+    server = start_server(pop3=True)
+    client = server.pop3()
+    assert client.cmd("USER alice@test.example").startswith("+OK")
+    assert client.cmd("PASS wrong password").startswith("-ERR")
+    client.close()
+    assert scram_keys(db, "alice") is None
+    client = server.pop3()
+    client.login("alice@test.example")
+    client.quit()
+    check_scram_keys(scram_keys(db, "alice"), PASSWORD)
+    assert scram_keys(db, "bob") is None

@@ -26,8 +26,11 @@ public protocol AccountDirectory: Sendable {
     func removeAlias(_ alias: String) throws
     func listAliases(domain: String?) throws -> [AliasRecord]
     /// `tsubame user send-as add ACCOUNT ADDRESS|@DOMAIN`: the account must be a user; the
-    /// address need not be local (a user may send as their address elsewhere).
+    /// address need not be local (a user may send as their address elsewhere). No such user:
+    /// `noSuchUser`; the grant already there (in any case): `sendAsExists`.
     func addSendAs(account: String, address: String) throws
+    /// `noSuchSendAs` when the account has no such grant (compared case-insensitively).
     func removeSendAs(account: String, address: String) throws
+    /// nil: every grant. An account that is not a user: `noSuchUser`.
     func listSendAs(account: String?) throws -> [SendAsGrant]
 }

@@ -13,6 +13,10 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
     case noSuchDomain(String)
     case weakPassword(String)
     case aliasLoop(String)
+    /// The account already has this send-as grant: (account, address).
+    case sendAsExists(String, String)
+    /// The account has no such send-as grant: (account, address).
+    case noSuchSendAs(String, String)
 
     /// A sentence the CLI can print as is.
     public var description: String {
@@ -28,6 +32,8 @@ public enum DirectoryError: Error, CustomStringConvertible, Equatable {
         case .noSuchDomain(let domain): "no such domain \(domain)"
         case .weakPassword(let reason): "password refused: \(reason)"
         case .aliasLoop(let address): "alias \(address) would expand back to itself"
+        case .sendAsExists(let account, let address): "\(account) may already send as \(address)"
+        case .noSuchSendAs(let account, let address): "\(account) has no send-as grant for \(address)"
         }
     }
 }

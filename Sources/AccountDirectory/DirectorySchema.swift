@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The database layout, as GRDB migrations so that later versions can evolve
@@ -30,6 +31,32 @@ enum DirectorySchema {
                 );
                 CREATE INDEX aliases_by_domain ON aliases(domain);
                 """)
+        }
+        // Issue 9 (submission): SCRAM-SHA-256 keys beside the hash, send-as grants, and the
+        // secret behind the made-up SCRAM keys of unknown users. v1 stays as released, so an
+        // existing directory migrates in place.
+        migrator.registerMigration("v2") { db in
+            // RFC 5802 §3: salt, iteration count, StoredKey and ServerKey, as
+            // `SCRAMCredentials.encoded`. NULL until the password is next seen (set, or a
+            // successful PLAIN/LOGIN login): the hash alone cannot give them.
+            // A grant belongs to its user: removing the user removes it (ON DELETE CASCADE).
+            try db.execute(sql: """
+                ALTER TABLE users ADD COLUMN scram_sha256 TEXT;
+                CREATE TABLE send_as (
+                    local_part TEXT NOT NULL,
+                    domain TEXT NOT NULL,
+                    address TEXT NOT NULL, -- canonical "local@domain", or "@domain" for a whole domain
+                    created_at DATETIME NOT NULL,
+                    PRIMARY KEY (local_part, domain, address),
+                    FOREIGN KEY (local_part, domain) REFERENCES users(local_part, domain) ON DELETE CASCADE
+                );
+                CREATE TABLE scram_secret (
+                    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+                    secret BLOB NOT NULL
+                );
+                """)
+            try db.execute(sql: "INSERT INTO scram_secret (id, secret) VALUES (1, ?)",
+                           arguments: [Data(SCRAMDecoyKeys.randomSecret())])
         }
         return migrator
     }

@@ -7,6 +7,12 @@ enum DirectoryEntry: Equatable {
     case alias(targets: [String])
 }
 
+/// What `verifyPassword` reads: the hash, and whether SCRAM keys exist yet.
+struct PasswordRecord {
+    var hash: String
+    var hasSCRAMKeys: Bool
+}
+
 /// The row-level queries, on one connection inside one transaction, so each
 /// directory operation sees (and checks against) a consistent snapshot.
 struct DirectoryTables {
@@ -24,6 +30,32 @@ struct DirectoryTables {
         try String.fetchOne(
             db, sql: "SELECT password_hash FROM users WHERE local_part = ? AND domain = ?",
             arguments: [address.localPart, address.domain])
+    }
+
+    func passwordRecord(of address: MailboxAddress) throws -> PasswordRecord? {
+        try Row.fetchOne(
+            db, sql: "SELECT password_hash, scram_sha256 IS NOT NULL AS has_scram FROM users WHERE local_part = ? AND domain = ?",
+            arguments: [address.localPart, address.domain]
+        ).map { row in PasswordRecord(hash: row["password_hash"], hasSCRAMKeys: row["has_scram"]) }
+    }
+
+    /// The stored SCRAM keys, as `SCRAMCredentials.encoded`; nil for no such user or none yet.
+    func scramKeys(of address: MailboxAddress) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT scram_sha256 FROM users WHERE local_part = ? AND domain = ?",
+            arguments: [address.localPart, address.domain])
+    }
+
+    /// The secret the v2 migration created, for made-up SCRAM keys.
+    func scramSecret() throws -> [UInt8]? {
+        try Data.fetchOne(db, sql: "SELECT secret FROM scram_secret WHERE id = 1").map { Array($0) }
+    }
+
+    /// The send-as grants of one user, as stored (canonical).
+    func sendAsAddresses(of account: MailboxAddress) throws -> [String] {
+        try String.fetchAll(
+            db, sql: "SELECT address FROM send_as WHERE local_part = ? AND domain = ? ORDER BY address",
+            arguments: [account.localPart, account.domain])
     }
 
     func aliasTargets(of address: MailboxAddress) throws -> [String]? {

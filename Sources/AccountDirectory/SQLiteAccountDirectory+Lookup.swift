@@ -14,19 +14,8 @@ extension SQLiteAccountDirectory {
             let tables = DirectoryTables(db: db)
             guard try tables.domainExists(domain) else { return .notLocalDomain }
 
-            var candidates = [localPart]
-            if let delimiter = recipientDelimiter?.lowercased(), !delimiter.isEmpty,
-               let range = localPart.firstRange(of: delimiter) {
-                let base = String(localPart[..<range.lowerBound])
-                if !base.isEmpty { candidates.append(base) }
-            }
-
-            for candidate in candidates {
-                // MailboxAddress(parsing:) also rejects local parts that can
-                // never be stored, so junk from the wire cannot reach SQL.
-                guard let address = MailboxAddress(parsing: "\(candidate)@\(domain)"),
-                      let entry = try tables.entry(for: address) else { continue }
-                let expansion = try AliasExpander.expand(address, entry: entry, tables: tables)
+            if let expansion = try Self.namedExpansion(localPart: localPart, domain: domain,
+                                                       recipientDelimiter: recipientDelimiter, in: tables) {
                 // An alias whose targets have all gone is nobody.
                 return expansion.isEmpty ? .unknownUser : .deliver(expansion)
             }
@@ -38,5 +27,26 @@ extension SQLiteAccountDirectory {
             }
             return .unknownUser
         }
+    }
+
+    /// What a local address delivers to through a user or alias of its own name, or of the
+    /// name before the recipient delimiter; nil when neither exists. The catch-all is not
+    /// consulted. `localPart` and `domain` are lowercased.
+    static func namedExpansion(localPart: String, domain: String, recipientDelimiter: String?,
+                               in tables: DirectoryTables) throws -> RecipientExpansion? {
+        var candidates = [localPart]
+        if let delimiter = recipientDelimiter?.lowercased(), !delimiter.isEmpty,
+           let range = localPart.firstRange(of: delimiter) {
+            let base = String(localPart[..<range.lowerBound])
+            if !base.isEmpty { candidates.append(base) }
+        }
+        for candidate in candidates {
+            // MailboxAddress(parsing:) also rejects local parts that can
+            // never be stored, so junk from the wire cannot reach SQL.
+            guard let address = MailboxAddress(parsing: "\(candidate)@\(domain)"),
+                  let entry = try tables.entry(for: address) else { continue }
+            return try AliasExpander.expand(address, entry: entry, tables: tables)
+        }
+        return nil
     }
 }

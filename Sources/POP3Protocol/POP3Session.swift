@@ -51,8 +51,15 @@ public struct POP3Session: Sendable {
     public enum State: Sendable, Equatable {
         /// AUTHORIZATION; `user` is the name a USER command gave for the PASS that follows.
         case authorization(user: String?)
-        /// "+ " was sent; the next line is a SASL response (RFC 5034 §4).
-        case awaitingSASLResponse
+        /// A challenge ("+ ...") was sent; the next line is the client's response (RFC 5034 §4).
+        /// `mailbox` is set once the authenticator accepted a SCRAM proof and only the client's
+        /// acknowledgement of the server signature is missing.
+        case authenticating(SASLServerExchange, mailbox: String?)
+        /// SCRAM: the user's stored keys are being fetched (`scramCredentialsFound(_:)`).
+        case lookingUpCredentials(SASLServerExchange)
+        /// SCRAM: the authenticator is counting the exchange's verdict on the proof; the
+        /// server-final waits for its answer (`credentialsVerified(_:)`).
+        case confirmingProof(SASLServerExchange, serverFinal: [UInt8]?)
         case verifyingCredentials
         case openingMaildrop(user: String)
         case transaction(OpenMaildrop)
@@ -74,12 +81,20 @@ public struct POP3Session: Sendable {
         case replyLines(POP3Response, [String])
         /// "+OK" then one line per undeleted message, taken from `listingLines(_:)`.
         case sendListing(POP3Response, ListingKind)
-        /// "+ " continuation for SASL (RFC 5034 §4).
-        case continueSASL
+        /// A SASL challenge: "+ " and the octets in base64, "+ " alone when empty (RFC 5034 §4).
+        case continueSASL([UInt8])
         /// Send the +OK, then start TLS before reading anything more; input already buffered
         /// behind STLS is an injection attempt: close instead.
         case startTLS(POP3Response)
-        case verifyCredentials(user: String, password: String)
+        /// USER/PASS, PLAIN, LOGIN: check the password; answer with `credentialsVerified(_:)`
+        /// or `loginRefused(_:)`.
+        case verifyCredentials(user: String, password: String, method: LoginMethod)
+        /// SCRAM: fetch the user's keys (made-up ones for an unknown user); answer with
+        /// `scramCredentialsFound(_:)` or `loginRefused(_:)`.
+        case lookUpSCRAMCredentials(user: String)
+        /// SCRAM: tell the authenticator whether the proof verified (a wrong one counts as a
+        /// failed login); answer with `credentialsVerified(_:)`.
+        case finishSCRAM(user: String, proofVerified: Bool)
         case openMaildrop(user: String)
         /// "+OK" then the message, LF → CRLF and dot-stuffed; TOP sets `bodyLineLimit`.
         /// Answer with `messageSent(index:newLocation:)`.
@@ -103,13 +118,18 @@ public struct POP3Session: Sendable {
     }
 
     /// The next line is a SASL response, not a command.
-    public var expectsSASLResponse: Bool { state == .awaitingSASLResponse }
+    public var expectsSASLResponse: Bool {
+        if case .authenticating = state { return true }
+        return false
+    }
 
     /// The maildrop snapshot once logged in; empty before.
     public var messages: [MaildropMessage] {
         switch state {
         case .transaction(let maildrop), .sendingMessage(let maildrop, _), .updating(let maildrop): return maildrop.messages
-        case .authorization, .awaitingSASLResponse, .verifyingCredentials, .openingMaildrop, .closed: return []
+        case .authorization, .authenticating, .lookingUpCredentials, .confirmingProof, .verifyingCredentials,
+             .openingMaildrop, .closed:
+            return []
         }
     }
 
@@ -155,7 +175,7 @@ public struct POP3Session: Sendable {
             guard configuration.plaintextAllowed else { return fail(.plaintextDisallowed) }
             guard let user else { return fail(.error("Send USER first")) }
             state = .verifyingCredentials
-            return .verifyCredentials(user: user, password: password)
+            return .verifyCredentials(user: user, password: password, method: .userPass)
         case (.auth(let mechanism, let initialResponse), .authorization):
             return beginAuthentication(mechanism: mechanism, initialResponse: initialResponse)
 
@@ -192,29 +212,49 @@ public struct POP3Session: Sendable {
     public mutating func receiveLineTooLong() -> Action { fail(.lineTooLong) }
     public mutating func receiveBareLineEnding() -> Action { fail(.bareLineEnding) }
 
-    /// The client's answer to "+ " (RFC 5034 §4): base64, or "*" to cancel.
+    /// The client's answer to a challenge (RFC 5034 §4): base64, or "*" to cancel.
     public mutating func receiveSASLResponse(_ line: [UInt8]) -> Action {
-        guard state == .awaitingSASLResponse else { preconditionFailure("no SASL exchange in progress") }
-        state = .authorization(user: nil)
-        if line == [UInt8(ascii: "*")] { return fail(.error("Authentication cancelled")) }
-        return finishPlain(line)
+        guard case .authenticating(var exchange, let mailbox) = state else { preconditionFailure("no SASL exchange in progress") }
+        state = .closed  // the exchange is this function's alone while it changes
+        let proofWasChecked = exchange.mechanism == .scramSHA256 && exchange.awaitsClientFinal
+        return advance(exchange.receive(line), exchange, mailbox: mailbox, proofWasChecked: proofWasChecked)
     }
 
     // MARK: Results of the handler's work
 
+    /// The authenticator's answer: the mailbox logged in, or nil for a refusal. After a
+    /// verified SCRAM proof the server-final still goes out first (`continueSASL`).
     public mutating func credentialsVerified(_ user: String?) -> Action {
-        guard state == .verifyingCredentials else { preconditionFailure("no credentials being verified") }
-        guard let user else {
+        switch (state, user) {
+        case (.verifyingCredentials, let user?):
+            state = .openingMaildrop(user: user)
+            return .openMaildrop(user: user)
+        case (.confirmingProof(let exchange, let serverFinal?), let user?):
+            // The server signature is "additional data with success" (RFC 4422 §3.6): sent as
+            // a last challenge, which the client answers with an empty line.
+            state = .authenticating(exchange, mailbox: user)
+            return .continueSASL(serverFinal)
+        case (.verifyingCredentials, nil), (.confirmingProof, _):
             state = .authorization(user: nil)
             return fail(.authenticationFailed)
+        default:
+            preconditionFailure("no credentials being verified")
         }
-        state = .openingMaildrop(user: user)
-        return .openMaildrop(user: user)
     }
 
-    /// The credentials were not checked: too many recent failures.
+    /// SCRAM: the keys the handler looked up (made-up ones for an unknown user).
+    public mutating func scramCredentialsFound(_ credentials: SCRAMCredentials) -> Action {
+        guard case .lookingUpCredentials(var exchange) = state else { preconditionFailure("no SCRAM lookup in progress") }
+        state = .closed
+        return advance(exchange.credentialsFound(credentials), exchange, mailbox: nil, proofWasChecked: false)
+    }
+
+    /// The credentials were not checked: locked out, or the directory is busy.
     public mutating func loginRefused(_ response: POP3Response) -> Action {
-        guard state == .verifyingCredentials else { preconditionFailure("no credentials being verified") }
+        switch state {
+        case .verifyingCredentials, .lookingUpCredentials: break
+        default: preconditionFailure("no credentials being verified")
+        }
         state = .authorization(user: nil)
         return fail(response)
     }
@@ -275,7 +315,7 @@ public struct POP3Session: Sendable {
         if configuration.stlsAvailable && !configuration.tlsActive { lines.append("STLS") }
         if configuration.plaintextAllowed {
             lines.append("USER")
-            lines.append("SASL \(SASLMechanism.allCases.map(\.rawValue).joined(separator: " "))")
+            lines.append("SASL \(Self.offeredMechanisms)")
         }
         lines += ["RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "EXPIRE NEVER", "IMPLEMENTATION Tsubame"]
         return lines
@@ -283,38 +323,60 @@ public struct POP3Session: Sendable {
 
     // MARK: Internals
 
+    /// "SCRAM-SHA-256 PLAIN LOGIN": SCRAM first, the one that never shows the password.
+    static let offeredMechanisms = SASLMechanism.allCases.map(\.rawValue).joined(separator: " ")
+
     private mutating func beginAuthentication(mechanism: String?, initialResponse: [UInt8]?) -> Action {
         guard let mechanism else {
             // "AUTH" alone lists the mechanisms, as many clients expect (RFC 1734 practice).
             let offered = configuration.plaintextAllowed ? SASLMechanism.allCases.map(\.rawValue) : []
             return .replyLines(.ok("Supported mechanisms follow"), offered)
         }
-        guard SASLMechanism(rawValue: mechanism) == .plain else {
+        guard let mechanism = SASLMechanism(name: mechanism) else {
             return fail(.error("Unsupported authentication mechanism"))
         }
+        // SCRAM too, although it never shows the password: one rule for every login, as
+        // Dovecot's disable_plaintext_auth (see `SASLMechanism.revealsPassword`).
         guard configuration.plaintextAllowed else { return fail(.plaintextDisallowed) }
-        guard let initialResponse else {
-            state = .awaitingSASLResponse
-            return .continueSASL
-        }
-        // RFC 5034 §4: "=" is an empty initial response, which PLAIN cannot use.
-        return finishPlain(initialResponse == [UInt8(ascii: "=")] ? [] : initialResponse)
+        var exchange = SASLServerExchange(mechanism: mechanism)
+        return advance(exchange.start(initialResponse: initialResponse), exchange, mailbox: nil, proofWasChecked: false)
     }
 
-    private mutating func finishPlain(_ response: [UInt8]) -> Action {
-        switch SASLPlainCredentials.parse(base64: response) {
-        case .failure(.notBase64):
-            return fail(.error("Invalid base64 in SASL response"))
-        case .failure(.malformed):
-            return fail(.authenticationFailed)
-        case .success(let credentials):
-            // Tsubame has no proxy authorisation: an authzid must name the same user.
-            if let authzid = credentials.authorizationIdentity,
-               authzid.lowercased() != credentials.authenticationIdentity.lowercased() {
+    /// Turns an exchange's step into the session's next state and action. `proofWasChecked`:
+    /// the step answers a SCRAM client-final, so a rejection is a wrong proof, which counts as
+    /// a failed login; any other refusal ends the exchange before a password or proof was tried.
+    private mutating func advance(_ step: SASLStep, _ exchange: SASLServerExchange, mailbox: String?,
+                                  proofWasChecked: Bool) -> Action {
+        switch step {
+        case .challenge(let bytes):
+            state = .authenticating(exchange, mailbox: nil)
+            return .continueSASL(bytes)
+        case .verifyPassword(let username, let password):
+            state = .verifyingCredentials
+            return .verifyCredentials(user: username, password: password, method: .sasl(exchange.mechanism))
+        case .lookUpCredentials(let username):
+            state = .lookingUpCredentials(exchange)
+            return .lookUpSCRAMCredentials(user: username)
+        case .proofVerified(let username, let serverFinal):
+            state = .confirmingProof(exchange, serverFinal: serverFinal)
+            return .finishSCRAM(user: username, proofVerified: true)
+        case .succeeded:
+            guard let mailbox else {  // cannot happen: .succeeded follows .proofVerified only
+                state = .authorization(user: nil)
                 return fail(.authenticationFailed)
             }
-            state = .verifyingCredentials
-            return .verifyCredentials(user: credentials.authenticationIdentity, password: credentials.password)
+            state = .openingMaildrop(user: mailbox)
+            return .openMaildrop(user: mailbox)
+        case .failed(.rejected, let username?) where proofWasChecked:
+            state = .confirmingProof(exchange, serverFinal: nil)
+            return .finishSCRAM(user: username, proofVerified: false)
+        case .failed(let failure, _):
+            state = .authorization(user: nil)
+            switch failure {
+            case .cancelled: return fail(.error("Authentication cancelled"))
+            case .notBase64: return fail(.error("Invalid base64 in SASL response"))
+            case .malformed, .rejected: return fail(.authenticationFailed)
+            }
         }
     }
 

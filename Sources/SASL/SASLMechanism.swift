@@ -9,8 +9,10 @@ public enum SASLMechanism: String, Sendable, CaseIterable {
 
     /// Mechanism names compare ASCII-case-insensitively (RFC 4422 §3.1); nil for any other name.
     public init?(name: some StringProtocol) {
-        // CONTRACT (helper "sasl"): implement.
-        fatalError("unimplemented")
+        // ASCII only: Unicode case mapping would read "ſCRAM" (U+017F) or "LOGİN" as a name.
+        let folded = String(decoding: name.utf8.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 }, as: UTF8.self)
+        guard let mechanism = Self(rawValue: folded) else { return nil }
+        self = mechanism
     }
 
     /// PLAIN and LOGIN carry the password itself: offered only over TLS or where plaintext

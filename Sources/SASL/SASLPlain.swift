@@ -22,6 +22,11 @@ public struct SASLPlainCredentials: Sendable, Equatable {
     /// non-empty UTF-8 without NUL, each at most 255 octets.
     public static func parse(base64 text: some Collection<UInt8>) -> Result<SASLPlainCredentials, ParseError> {
         guard let decoded = Base64.decode(text) else { return .failure(.notBase64) }
+        return parse(decoded: decoded)
+    }
+
+    /// Parses a response already decoded from base64.
+    public static func parse(decoded: [UInt8]) -> Result<SASLPlainCredentials, ParseError> {
         let parts = decoded.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[1].isEmpty, !parts[2].isEmpty, !parts[2].contains(0), parts[1].count <= 255, parts[2].count <= 255,
               let authzid = String(validating: parts[0], as: UTF8.self),

@@ -10,20 +10,33 @@ public struct ResolvedRecipient: Sendable, Equatable {
     public var remoteAddresses: [String]
 }
 
-/// Asks the account directory about recipients, off the event loop.
+/// Asks the directory about recipients. The directory is async (`RecipientDirectory`): the
+/// SQLite adapter runs each lookup on a thread pool of its own, never on the event loop.
 struct RecipientResolver: Sendable {
-    let directory: any AccountDirectory
-    let threadPool: NIOThreadPool
+    let directory: any RecipientDirectory
     /// `primary_domain` from the configuration as it is now (SIGHUP may change it).
     let primaryDomain: @Sendable () -> String
+
+    init(directory: any RecipientDirectory, primaryDomain: @escaping @Sendable () -> String) {
+        self.directory = directory
+        self.primaryDomain = primaryDomain
+    }
+
+    /// The SQLite directory with its lookups on `threadPool`: one pool for everything, as the
+    /// handler tests want it (they hold that pool to hold lookups back).
+    init(directory: SQLiteAccountDirectory, threadPool: NIOThreadPool, primaryDomain: @escaping @Sendable () -> String) {
+        self.init(directory: SQLiteServerDirectory(directory: directory, lookupThreads: threadPool,
+                                                   hashingThreads: threadPool),
+                  primaryDomain: primaryDomain)
+    }
 
     func verdict(for mailbox: SMTPMailbox, recipientDelimiter: String?,
                  on eventLoop: any EventLoop) -> EventLoopFuture<RecipientVerdict<ResolvedRecipient>> {
         let configuredPrimary = primaryDomain()
-        return threadPool.runIfActive(eventLoop: eventLoop) { [directory] in
-            Self.resolve(mailbox, recipientDelimiter: recipientDelimiter, configuredPrimary: configuredPrimary,
-                         directory: directory)
-        }.recover { _ in .temporaryFailure }
+        return eventLoop.makeFutureWithTask { [directory] in
+            await Self.resolve(mailbox, recipientDelimiter: recipientDelimiter, configuredPrimary: configuredPrimary,
+                               directory: directory)
+        }
     }
 
     /// RFC 5321 §4.5.1: "postmaster" must be accepted at every domain the server takes mail for,
@@ -31,21 +44,21 @@ struct RecipientResolver: Sendable {
     /// local domain without a postmaster user or alias (or catch-all) shares the primary one's,
     /// as mox does, so no domain ever refuses its postmaster while the primary domain has one.
     static func resolve(_ mailbox: SMTPMailbox, recipientDelimiter: String?, configuredPrimary: String,
-                        directory: any AccountDirectory) -> RecipientVerdict<ResolvedRecipient> {
+                        directory: any RecipientDirectory) async -> RecipientVerdict<ResolvedRecipient> {
         do {
             var domain = mailbox.domain
             if mailbox.isBarePostmaster {
-                guard let primary = try primaryDomain(configured: configuredPrimary, directory: directory) else {
+                guard let primary = try await primaryDomain(configured: configuredPrimary, directory: directory) else {
                     return .unknownUser
                 }
                 domain = primary
             }
-            var lookup = try directory.lookupRecipient(localPart: mailbox.localPart, domain: domain,
-                                                       recipientDelimiter: recipientDelimiter)
+            var lookup = try await directory.lookupRecipient(localPart: mailbox.localPart, domain: domain,
+                                                             recipientDelimiter: recipientDelimiter)
             if lookup == .unknownUser, mailbox.localPart.lowercased() == "postmaster",
-               let primary = try primaryDomain(configured: configuredPrimary, directory: directory),
+               let primary = try await primaryDomain(configured: configuredPrimary, directory: directory),
                primary != domain.lowercased() {
-                lookup = try directory.lookupRecipient(localPart: "postmaster", domain: primary, recipientDelimiter: nil)
+                lookup = try await directory.lookupRecipient(localPart: "postmaster", domain: primary, recipientDelimiter: nil)
             }
             switch lookup {
             case .notLocalDomain:
@@ -63,9 +76,9 @@ struct RecipientResolver: Sendable {
 
     /// The configured primary domain while it is a local domain; otherwise (not set in an older
     /// data folder, or removed since) the domain added first, never merely the first by name.
-    static func primaryDomain(configured: String, directory: any AccountDirectory) throws -> String? {
+    static func primaryDomain(configured: String, directory: any RecipientDirectory) async throws -> String? {
         let configured = configured.lowercased()
-        if !configured.isEmpty, try directory.isLocalDomain(configured) { return configured }
-        return try directory.firstAddedDomain()
+        if !configured.isEmpty, try await directory.isLocalDomain(configured) { return configured }
+        return try await directory.firstAddedDomain()
     }
 }

@@ -45,6 +45,10 @@ public enum TsubameServer {
         storageThreads.start()
         directoryThreads.start()
         passwordThreads.start()
+        // The directory as the sessions read it (recipients, senders, credentials), created once
+        // and shared: lookups on directoryThreads, password hashing on passwordThreads.
+        let serverDirectory = SQLiteServerDirectory(directory: directory, lookupThreads: directoryThreads,
+                                                    hashingThreads: passwordThreads)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let configBox = NIOLockedValueBox(configuration)
         let tls = TLSContextProvider(dataDirectory: dataFolder.path)
@@ -58,14 +62,13 @@ public enum TsubameServer {
         let smtpContext = SMTPServerContext(
             configuration: configBox,
             store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
-            resolver: RecipientResolver(directory: directory, threadPool: directoryThreads,
+            resolver: RecipientResolver(directory: serverDirectory,
                                         primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
             tls: tls,
             logger: Logger(label: "smtp"))
 
         let authenticator = Authenticator(
-            verifier: PasswordVerifier(directory: directory, threads: passwordThreads,
-                                       maximumPending: configuration.auth.maxPending),
+            verifier: PasswordVerifier(directory: serverDirectory, maximumPending: configuration.auth.maxPending),
             settings: configuration.auth)
         let pop3Context = POP3ServerContext(
             configuration: configBox, mailRoot: dataFolder.mailPath,

@@ -17,7 +17,7 @@ extension DataOption {
 struct UserCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage mail users.",
-        subcommands: [Add.self, Remove.self, List.self, Passwd.self])
+        subcommands: [Add.self, Remove.self, List.self, Passwd.self, SendAs.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user (its domain must exist) and create its Maildir.")
@@ -66,6 +66,54 @@ struct UserCommand: ParsableCommand {
             let password = try PasswordInput.read(fromStandardInput: passwordStdin, confirm: true)
             try directory.setPassword(address, password: password)
             print("password changed for \(address)")
+        }
+    }
+}
+
+extension UserCommand {
+    /// `tsubame user send-as add|remove|list`: addresses a user may send as besides its own,
+    /// its plus-addresses and the aliases that deliver to it (issue 9, RFC 6409 §6.1).
+    struct SendAs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "send-as",
+            abstract: "Let a user send as other addresses (or as any address of @DOMAIN) after logging in.",
+            subcommands: [Add.self, Remove.self, List.self])
+
+        struct Add: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Let ACCOUNT send as ADDRESS.")
+            @Argument(help: "The user, e.g. alice@example.org.") var account: String
+            @Argument(help: "An address (need not be local), or @DOMAIN for every address of DOMAIN.")
+            var address: String
+            @OptionGroup var options: DataOption
+
+            func run() throws {
+                try options.openDirectory().addSendAs(account: account, address: address)
+                print("\(account.lowercased()) may send as \(address)")
+            }
+        }
+
+        struct Remove: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Withdraw a send-as grant.")
+            @Argument var account: String
+            @Argument var address: String
+            @OptionGroup var options: DataOption
+
+            func run() throws {
+                try options.openDirectory().removeSendAs(account: account, address: address)
+                print("\(account.lowercased()) may no longer send as \(address)")
+            }
+        }
+
+        struct List: ParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List send-as grants, one per line: ACCOUNT ADDRESS.")
+            @Argument(help: "Only this user's grants.") var account: String?
+            @OptionGroup var options: DataOption
+
+            func run() throws {
+                for grant in try options.openDirectory().listSendAs(account: account) {
+                    print("\(grant.account) \(grant.address)")
+                }
+            }
         }
     }
 }

@@ -3,32 +3,48 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// Checks passwords on threads of their own. A yescrypt verification costs tens of
-/// milliseconds of CPU on purpose; on a shared pool a login flood would make recipient lookups
-/// and certificate upkeep queue behind it. At most `maximumPending` checks are queued or
-/// running; past that a login is answered `.busy` at once, so a flood costs memory and CPU
-/// bounded by the pool, not by the number of connections.
+/// Bounds the password checks in flight. A yescrypt verification costs tens of milliseconds of
+/// CPU on purpose, so the directory runs it on threads of its own (`SQLiteServerDirectory`'s
+/// hashing pool); on a shared pool a login flood would make recipient lookups and certificate
+/// upkeep queue behind it. At most `maximumPending` checks are queued or running; past that a
+/// login is answered `.busy` at once, so a flood costs memory and CPU bounded by the pool, not
+/// by the number of connections.
 final class PasswordVerifier: Sendable {
     enum Verdict: Sendable, Equatable {
         case verified(MailboxAddress)
-        /// Wrong password, unknown account, alias: one answer, as `AccountDirectory` gives it.
+        /// Wrong password, unknown account, alias: one answer, as the directory gives it.
         case rejected
         /// Not checked: too many checks pending, or the directory failed. Try again later.
         case busy
     }
 
-    private let threads: NIOThreadPool
-    private let check: @Sendable (_ user: String, _ password: String) throws -> MailboxAddress?
+    private let check: @Sendable (_ user: String, _ password: String) async throws -> MailboxAddress?
     private let pending = NIOLockedValueBox(PasswordCheckAdmission())
     private let maximumPending: NIOLockedValueBox<Int>
 
-    init(threads: NIOThreadPool, maximumPending: Int,
-         check: @escaping @Sendable (_ user: String, _ password: String) throws -> MailboxAddress?) {
-        self.threads = threads
+    /// `check` must not block its caller: it runs in a task, and does its work elsewhere
+    /// (a thread pool, or a database client's own I/O).
+    init(maximumPending: Int, check: @escaping @Sendable (_ user: String, _ password: String) async throws -> MailboxAddress?) {
         self.maximumPending = NIOLockedValueBox(maximumPending)
         self.check = check
     }
 
+    /// The server's: the directory decides where the hashing runs.
+    convenience init(directory: any CredentialDirectory, maximumPending: Int) {
+        self.init(maximumPending: maximumPending) { user, password in
+            try await directory.verifyPassword(address: user, password: password)
+        }
+    }
+
+    /// A blocking `check`, run on `threads`.
+    convenience init(threads: NIOThreadPool, maximumPending: Int,
+                     check: @escaping @Sendable (_ user: String, _ password: String) throws -> MailboxAddress?) {
+        self.init(maximumPending: maximumPending) { user, password in
+            try await threads.runIfActive { try check(user, password) }
+        }
+    }
+
+    /// The synchronous directory, with its hashing on `threads`.
     convenience init(directory: any AccountDirectory, threads: NIOThreadPool, maximumPending: Int) {
         self.init(threads: threads, maximumPending: maximumPending) { user, password in
             try directory.verifyPassword(address: user, password: password)
@@ -49,8 +65,8 @@ final class PasswordVerifier: Sendable {
         let admitted = pending.withLockedValue { $0.admit(client, returning: returning, limit: limit) }
         guard admitted else { return eventLoop.makeSucceededFuture(.busy) }
         let check = self.check
-        let verdict = threads.runIfActive(eventLoop: eventLoop) { () -> Verdict in
-            try check(user, password).map(Verdict.verified) ?? .rejected
+        let verdict = eventLoop.makeFutureWithTask { () -> Verdict in
+            try await check(user, password).map(Verdict.verified) ?? .rejected
         }
         verdict.whenComplete { [pending] _ in pending.withLockedValue { $0.release(client) } }
         // A failed directory, or a pool shut down: nothing was checked.

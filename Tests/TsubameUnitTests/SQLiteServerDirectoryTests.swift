@@ -1,0 +1,111 @@
+import AccountDirectory
+import Dispatch
+import Foundation
+import MaildirStore
+import NIOCore
+import NIOPosix
+import SMTPProtocol
+import Testing
+@testable import TsubameServer
+
+/// The async server side of the SQLite directory: every call on a thread pool, password
+/// hashing on one of its own, and the server's `PasswordVerifier` over it.
+@Suite struct SQLiteServerDirectoryTests {
+    static let alice = MailboxAddress(localPart: "alice", domain: "example.org")
+
+    /// example.org with alice and info@ -> alice; a one-thread pool each for lookups and hashing.
+    final class Fixture {
+        let file: TemporaryDirectoryFile
+        let directory: SQLiteAccountDirectory
+        let lookupThreads = NIOThreadPool(numberOfThreads: 1)
+        let hashingThreads = NIOThreadPool(numberOfThreads: 1)
+        let server: SQLiteServerDirectory
+
+        init() throws {
+            file = try TemporaryDirectoryFile("ServerDirectoryTests")
+            directory = try file.open()
+            try directory.addDomain("example.org")
+            _ = try directory.addUser("alice@example.org", password: "correct horse")
+            try directory.addAlias("info@example.org", targets: ["alice@example.org"])
+            lookupThreads.start()
+            hashingThreads.start()
+            server = SQLiteServerDirectory(directory: directory, lookupThreads: lookupThreads,
+                                           hashingThreads: hashingThreads)
+        }
+
+        func shutdown() async throws {
+            try await lookupThreads.shutdownGracefully()
+            try await hashingThreads.shutdownGracefully()
+        }
+    }
+
+    @Test func answersLikeTheSynchronousDirectory() async throws {
+        let fixture = try Fixture()
+        let server = fixture.server
+        #expect(try await server.lookupRecipient(localPart: "Info", domain: "example.org", recipientDelimiter: "+")
+                == .deliver(RecipientExpansion(mailboxes: [Self.alice])))
+        #expect(try await server.lookupRecipient(localPart: "x", domain: "elsewhere.example", recipientDelimiter: nil)
+                == .notLocalDomain)
+        #expect(try await server.isLocalDomain("EXAMPLE.org"))
+        #expect(try await server.firstAddedDomain() == "example.org")
+        #expect(try await server.mayUseSender(account: Self.alice, address: "info@example.org", recipientDelimiter: "+"))
+        #expect(try await !server.mayUseSender(account: Self.alice, address: "x@elsewhere.example", recipientDelimiter: "+"))
+        #expect(try await server.verifyPassword(address: "alice@example.org", password: "correct horse") == Self.alice)
+        #expect(try await server.verifyPassword(address: "alice@example.org", password: "wrong horse") == nil)
+        #expect(try await server.scramCredentials(address: "alice@example.org")
+                == fixture.directory.scramCredentials(address: "alice@example.org"))
+        #expect(try await server.scramCredentials(address: "nobody@example.org").mailbox == nil)
+        try await fixture.shutdown()
+    }
+
+    @Test func lookupsGoOnWhileEveryHashingThreadIsBusy() async throws {
+        let fixture = try Fixture()
+        let gate = DispatchSemaphore(value: 0)
+        fixture.hashingThreads.submit { _ in gate.wait() }
+        let login = Task { try await fixture.server.verifyPassword(address: "alice@example.org", password: "correct horse") }
+        #expect(try await fixture.server.lookupRecipient(localPart: "alice", domain: "example.org", recipientDelimiter: nil)
+                == .deliver(RecipientExpansion(mailboxes: [Self.alice])))
+        #expect(try await fixture.server.scramCredentials(address: "alice@example.org").mailbox == Self.alice)
+        gate.signal()
+        #expect(try await login.value == Self.alice)
+        try await fixture.shutdown()
+    }
+
+    @Test func aPoolShutDownIsAnErrorNotAnAnswer() async throws {
+        let fixture = try Fixture()
+        try await fixture.shutdown()
+        await #expect(throws: (any Error).self) {
+            try await fixture.server.lookupRecipient(localPart: "alice", domain: "example.org", recipientDelimiter: nil)
+        }
+        await #expect(throws: (any Error).self) {
+            try await fixture.server.verifyPassword(address: "alice@example.org", password: "correct horse")
+        }
+    }
+
+    @Test func thePasswordVerifierChecksThroughIt() async throws {
+        let fixture = try Fixture()
+        let verifier = PasswordVerifier(directory: fixture.server, maximumPending: 4)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        #expect(try await verifier.verify(user: "alice@example.org", password: "correct horse", on: loop).get()
+                == .verified(Self.alice))
+        #expect(try await verifier.verify(user: "alice@example.org", password: "wrong horse", on: loop).get() == .rejected)
+        #expect(try await verifier.verify(user: "info@example.org", password: "correct horse", on: loop).get() == .rejected)
+        #expect(verifier.pendingCount == 0)
+        try await fixture.shutdown()
+        // Nothing was checked: busy, never a failed login.
+        #expect(try await verifier.verify(user: "alice@example.org", password: "correct horse", on: loop).get() == .busy)
+    }
+
+    @Test func theResolverAsksItFromTheEventLoop() async throws {
+        let fixture = try Fixture()
+        let resolver = RecipientResolver(directory: fixture.server, primaryDomain: { "example.org" })
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let verdict = try await resolver.verdict(for: SMTPMailbox(localPart: "info", domain: "example.org"),
+                                                 recipientDelimiter: "+", on: loop).get()
+        #expect(verdict == .accept(ResolvedRecipient(mailboxes: [LocalMailbox(domain: "example.org", localPart: "alice")],
+                                                     remoteAddresses: [])))
+        try await fixture.shutdown()
+        #expect(try await resolver.verdict(for: SMTPMailbox(localPart: "info", domain: "example.org"),
+                                           recipientDelimiter: "+", on: loop).get() == .temporaryFailure)
+    }
+}
