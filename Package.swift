@@ -120,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SMTPProtocolTests",
-            dependencies: ["SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SMTPProtocol", "SASL", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "POP3ProtocolTests",
@@ -173,7 +173,7 @@ let package = Package(
 // built by a plain `swift build`, it runs its fuzz function once on each file named on its
 // command line, so it stays compiled and can replay a crash input.
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-    ("FuzzSMTPCommand", ["SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzSMTPCommand", ["SMTPProtocol", "SASL", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzMessageContent", ["SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzPOP3Command", ["POP3Protocol", "SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzSASL", ["SASL", "ProtocolSupport"]),

@@ -200,14 +200,13 @@ def test_submissions_implicit_tls_and_submission_requires_starttls(pop3_server, 
                           context=ca_context(datadir)) as client:
         client.ehlo("client.example")
         assert not client.has_extn("starttls")
-        client.sendmail("bob@example.net", [ALICE], b"Subject: 465\r\n\r\nimplicit\r\n")
-        # no AUTH yet, so no relaying (RFC 6409 §4.3 wants authenticated submitters)
+        # RFC 6409 §4.3: submission takes mail from authenticated users only
         code, message = client.docmd("MAIL", "FROM:<bob@example.net>")
-        assert code == 250
-        code, message = client.docmd("RCPT", "TO:<someone@elsewhere.example>")
-        assert code == 554 and message.startswith(b"5.7.1"), message
+        assert code == 530 and message.startswith(b"5.7.0"), message
+        client.login(ALICE, PASSWORD)
+        client.sendmail(ALICE, [ALICE], b"Subject: 465\r\n\r\nimplicit\r\n")
     received = received_header(datadir.wait_new(ALICE)[0])
-    assert " with ESMTPS id " in received and "(using TLSv1." in received, received
+    assert " with ESMTPSA id " in received and "(using TLSv1." in received, received
 
     # 587: STARTTLS is required before mail (RFC 8314 §3.3)
     with smtplib.SMTP("127.0.0.1", pop3_server.submission_port, timeout=30) as client:
@@ -217,7 +216,8 @@ def test_submissions_implicit_tls_and_submission_requires_starttls(pop3_server, 
         assert code == 530 and message.startswith(b"5.7.0"), message
         client.starttls(context=ca_context(datadir))
         client.ehlo("client.example")
-        client.sendmail("bob@example.net", [ALICE], b"Subject: 587\r\n\r\nstarttls\r\n")
+        client.login(ALICE, PASSWORD)
+        client.sendmail(ALICE, [ALICE], b"Subject: 587\r\n\r\nstarttls\r\n")
     assert len(datadir.wait_new(ALICE, count=2)) == 2
 
 

@@ -59,20 +59,22 @@ public enum TsubameServer {
             let sniNames = try tls.load(configuration.tls)
             if !sniNames.isEmpty { logger.info("TLS certificates by SNI for \(sniNames.joined(separator: ", "))") }
         }
-        let smtpContext = SMTPServerContext(
-            configuration: configBox,
-            store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
-            resolver: RecipientResolver(directory: serverDirectory,
-                                        primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
-            tls: tls,
-            logger: Logger(label: "smtp"))
-
         let authenticator = Authenticator(
             verifier: PasswordVerifier(directory: serverDirectory, maximumPending: configuration.auth.maxPending),
             settings: configuration.auth)
         let pop3Context = POP3ServerContext(
             configuration: configBox, mailRoot: dataFolder.mailPath,
             authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
+        // SMTP AUTH shares POP3's authenticator: one throttle and one lockout table for both.
+        let submissionLimiter = SubmissionLimiter(settings: configuration.submission)
+        let smtpContext = SMTPServerContext(
+            configuration: configBox,
+            store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
+            resolver: RecipientResolver(directory: serverDirectory,
+                                        primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
+            authenticator: authenticator, senders: serverDirectory, submissionLimiter: submissionLimiter,
+            tls: tls,
+            logger: Logger(label: "smtp"))
 
         let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
                                          pop3: pop3Context, privileges: privileges, logger: logger)
@@ -80,7 +82,8 @@ public enum TsubameServer {
         // an admin (or a test) may send it as soon as the "listening" line appears.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox,
-                                      authenticator: authenticator, tls: tls, hangups: hangups, logger: logger)
+                                      authenticator: authenticator, submissionLimiter: submissionLimiter, tls: tls,
+                                      hangups: hangups, logger: logger)
         let serviceGroup = ServiceGroup(configuration: .init(
             services: [
                 .init(service: listeners),
@@ -207,6 +210,7 @@ struct ConfigReloader: Service {
     let overrides: [ListenerName: ListenAddress]
     let box: NIOLockedValueBox<TsubameConfiguration>
     let authenticator: Authenticator
+    let submissionLimiter: SubmissionLimiter
     let tls: TLSContextProvider
     let hangups: UnixSignalsSequence
     let logger: Logger
@@ -227,6 +231,7 @@ struct ConfigReloader: Service {
                     logger.notice("listener addresses changed in the config; they apply after a restart")
                 }
                 authenticator.update(settings: fresh.auth)
+                submissionLimiter.update(settings: fresh.submission)
                 if fresh.usesTLS {
                     // Open connections keep their session; new ones get the new certificate.
                     do {

@@ -40,15 +40,18 @@ final class HandlerFixture {
         lookupThreads.start()
         let settings = NIOLockedValueBox(config)
         let quiet = Logger(label: "handler-tests") { _ in SwiftLogNoOpLogHandler() }
+        let authenticator = Authenticator(
+            verifier: PasswordVerifier(directory: directory, threads: lookupThreads, maximumPending: config.auth.maxPending),
+            settings: config.auth)
         smtp = SMTPServerContext(
             configuration: settings,
             store: MaildirStore(dataDirectory: root, hostname: Self.hostname, threadPool: storageThreads),
             resolver: RecipientResolver(directory: directory, threadPool: lookupThreads,
                                         primaryDomain: { [settings] in settings.withLockedValue { $0.primaryDomain } }),
+            authenticator: authenticator,
+            senders: SQLiteServerDirectory(directory: directory, lookupThreads: lookupThreads, hashingThreads: lookupThreads),
+            submissionLimiter: SubmissionLimiter(settings: config.submission),
             tls: tls, logger: quiet)
-        let authenticator = Authenticator(
-            verifier: PasswordVerifier(directory: directory, threads: lookupThreads, maximumPending: config.auth.maxPending),
-            settings: config.auth)
         pop3 = POP3ServerContext(
             configuration: settings, mailRoot: "\(root)/mail",
             authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: quiet)

@@ -23,10 +23,21 @@ func fuzzSMTPCommand(_ input: FuzzInput) {
     let stream = input.rest()
 
     var driver = SessionDriver(settings: settings, answers: answers)
-    var framer = CommandLineFramer()
+    var framer = CommandLineFramer(maximumLineLength: SMTPLineLimits.framerLimit)
     var buffer = ByteBuffer(bytes: stream)
     while driver.isOpen, let event = framer.next(from: &buffer) {
+        if driver.expectsSASLResponse {
+            // RFC 4954 §4: inside AUTH the lines are SASL responses, not commands.
+            switch event {
+            case .line(let line): driver.receiveSASLResponse(line)
+            case .lineTooLong: driver.receiveSASLResponseTooLong()
+            case .bareLineEnding: driver.receiveSASLBareLineEnding()
+            }
+            continue
+        }
         switch event {
+        case .line(let line) where !SMTPLineLimits.permits(line, saslResponse: false):
+            driver.receiveLineTooLong()
         case .line(let line):
             let parsed = SMTPCommandParser.parse(line)
             checkParse(line, parsed)
@@ -67,6 +78,7 @@ private func recognisedVerb(_ command: SMTPCommand) -> String? {
     case .vrfy: return "VRFY"
     case .help: return "HELP"
     case .starttls: return "STARTTLS"
+    case .auth: return "AUTH"
     case .notImplemented(let verb): return verb
     case .unknown: return nil
     }
@@ -90,6 +102,8 @@ private func encode(_ command: SMTPCommand) -> String {
     case .vrfy(let text): return "VRFY \(text)"
     case .help: return "HELP"
     case .starttls: return "STARTTLS"
+    case .auth(let mechanism, let initial):
+        return "AUTH \(mechanism)\(initial.map { " " + String(decoding: $0, as: UTF8.self) } ?? "")"
     case .notImplemented(let verb), .unknown(let verb): return verb
     }
 }

@@ -1,3 +1,4 @@
+import SASL
 import SMTPProtocol
 
 /// Plays the channel handler's part for an `SMTPSession`: executes each action, answering
@@ -15,6 +16,8 @@ struct SessionDriver {
     private var recipients = 0
     /// After a BDAT chunk that was not the last (RFC 3030 §3).
     private var betweenChunks = false
+    /// AUTH answered 235 (RFC 4954 §4).
+    private var authenticated = false
 
     init(settings: UInt8, answers: [UInt8]) {
         let configuration = SMTPSessionConfiguration(
@@ -22,7 +25,10 @@ struct SessionDriver {
             maximumRecipients: Int(settings & 0x03) + 1,
             maximumErrors: Int(settings >> 4) + 1,
             startTLSAvailable: settings & 0x04 != 0,
-            tlsRequired: settings & 0x08 != 0)
+            tlsRequired: settings & 0x08 != 0,
+            // The listener's AUTH role from the first answer byte, so older seeds keep their meaning.
+            authentication: [.notOffered, .offered, .required, .required][Int(answers[0] & 0x03)],
+            authenticationBeforeTLSAllowed: answers[0] & 0x04 != 0)
         session = SMTPSession(configuration: configuration)
         self.answers = answers
     }
@@ -57,8 +63,8 @@ struct SessionDriver {
                     precondition(greeted, "MAIL accepted before EHLO/HELO")
                     precondition(!inTransaction, "nested MAIL accepted")
                     precondition(!mailForbidden, "MAIL accepted before STARTTLS on a TLS-required listener")
-                    inTransaction = true
-                    recipients = 0
+                    precondition(!authenticated, "MAIL of an authenticated session accepted without a sender check")
+                    mailAccepted()
                 }
             case .rset:
                 endTransaction()
@@ -71,6 +77,30 @@ struct SessionDriver {
 
     mutating func receiveLineTooLong() { execute(session.receiveLineTooLong()) }
     mutating func receiveBareLineEnding() { execute(session.receiveBareLineEnding()) }
+
+    /// The next line is a SASL response rather than a command.
+    var expectsSASLResponse: Bool { session.expectedInput == .saslResponse }
+    mutating func receiveSASLResponse(_ line: [UInt8]) { execute(session.saslResponse(line)) }
+    mutating func receiveSASLResponseTooLong() { execute(session.saslResponseTooLong()) }
+    mutating func receiveSASLBareLineEnding() { execute(session.saslResponseBareLineEnding()) }
+
+    private mutating func mailAccepted() {
+        precondition(session.configuration.authentication != .required || authenticated,
+                     "MAIL accepted before AUTH where it is required")
+        inTransaction = true
+        recipients = 0
+    }
+
+    private mutating func loginVerdict() -> LoginVerdict {
+        switch answer() % 3 {
+        case 0: return .verified(account: "user@test")
+        case 1: return .rejected
+        default: return .temporaryFailure
+        }
+    }
+
+    /// Keys for the password "pencil" (RFC 7677's), or a failed lookup.
+    private static let credentials = SCRAMCredentials.derive(password: "pencil", salt: Array("salt".utf8), iterations: 4096)
 
     private mutating func execute(_ first: SMTPSession<Int>.Action) {
         var next: SMTPSession<Int>.Action? = first
@@ -90,6 +120,7 @@ struct SessionDriver {
                 // handshake always succeeds and the session starts over (RFC 3207 §4.2).
                 session = session.afterTLSHandshake()
                 greeted = false
+                authenticated = false
                 endTransaction()
             case .verifyRecipient:
                 precondition(inTransaction, "RCPT looked up without MAIL")
@@ -130,6 +161,36 @@ struct SessionDriver {
             case .discardContent(let reply):
                 check(reply)
                 endTransaction()
+            case .verifyPassword, .lookUpCredentials:
+                precondition(session.configuration.authenticationAvailable, "AUTH where it is not offered")
+                precondition(!inTransaction && !authenticated, "AUTH in a transaction or after a login")
+                if case .verifyPassword = action {
+                    next = session.loginVerdict(loginVerdict())
+                } else {
+                    next = session.credentialsFound(answer() & 1 == 0 ? Self.credentials : nil)
+                }
+            case .finishSCRAM:
+                next = session.loginVerdict(loginVerdict())
+            case .authenticated(let reply, _, _):
+                check(reply)
+                precondition(reply.code == 235, "login answered \(reply.code)")
+                precondition(session.configuration.authenticationAvailable, "a login where AUTH is not offered")
+                authenticated = true
+            case .authenticationFailed(_, let then):
+                next = then
+            case .authorizeSender:
+                precondition(authenticated, "a sender check without a login")
+                let verdicts: [SenderVerdict] = [.accept, .accept, .notOwned, .messageLimitReached, .temporaryFailure]
+                let result = session.senderVerdict(verdicts[Int(answer()) % verdicts.count])
+                if case .reply(let reply) = result, reply.code == 250 { mailAccepted() }
+                next = result
+            case .checkHeaderSenders:
+                precondition(authenticated, "a header check without a login")
+                let verdicts: [HeaderSenderVerdict] = [.accept, .accept, .notOwned, .unreadable, .temporaryFailure]
+                let verdict = verdicts[Int(answer()) % verdicts.count]
+                let result = session.headerSenderVerdict(verdict)
+                if case .store = result { precondition(verdict == .accept, "stored with a refused header From") }
+                next = result
             }
         }
     }
