@@ -38,6 +38,8 @@ def test_first_serve_creates_a_data_folder_in_the_current_directory(tmp_path):
     # unprivileged ports on loopback, so a normal user can start it
     assert 'smtp = "127.0.0.1:2525"' in config
     assert 'pop3 = "127.0.0.1:2110"' in config
+    assert 'submission = "127.0.0.1:2587"' in config
+    assert 'submissions = "127.0.0.1:2465"' in config
     assert 'hostname = "localhost"' in config
     assert re.search(r"listening smtp 127\.0\.0\.1:\d+", err.decode())
 
@@ -47,7 +49,9 @@ def test_init_documents_standard_ports(tmp_path):
     config = (tmp_path / "d" / "tsubame.toml").read_text()
     assert 'smtp = "0.0.0.0:25"' in config
     assert 'pop3 = "0.0.0.0:110"' in config
-    assert '# submission = "0.0.0.0:587"' in config
+    assert 'submission = "0.0.0.0:587"' in config
+    assert 'submissions = "0.0.0.0:465"' in config
+    assert "auth = false" in config
     assert 'pop3s = "0.0.0.0:995"' in config
     # every setting has its comment line (the listeners share the table's comment)
     lines = config.splitlines()

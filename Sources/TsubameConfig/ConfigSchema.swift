@@ -124,15 +124,21 @@ enum ConfigSchema {
                  "Errors in one POP3 session before it is closed.", \.pop3.maxErrors),
         .integer("pop3", "idle_timeout", 1...86400,
                  "Seconds a POP3 session may stay idle (RFC 1939 §3: at least 10 minutes).", \.pop3.idleTimeout),
-        Setting(table: "pop3", name: "allow_plaintext",
-                comment: "Passwords without TLS: \"never\", \"loopback\" (only from 127.0.0.1/::1) or \"always\".",
-                read: { value, config in
-                    guard let text = value.string, let policy = PlaintextPolicy(rawValue: text) else {
-                        return "must be one of \(PlaintextPolicy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
-                    }
-                    config.pop3.allowPlaintext = policy
-                    return nil
-                }, render: { "\"\($0.pop3.allowPlaintext.rawValue)\"" }),
+        plaintextPolicy("pop3", "Passwords without TLS: \"never\", \"loopback\" (only from 127.0.0.1/::1) or \"always\".",
+                        \.pop3.allowPlaintext),
+
+        .boolean("smtp", "auth",
+                 "Offer SMTP AUTH on the smtp listener (25) too, inside TLS. Off: port 25 is for other servers; users submit on 587/465.",
+                 \.smtp.auth),
+        plaintextPolicy("submission",
+                        "SMTP AUTH without TLS: \"never\", \"loopback\" (only from 127.0.0.1/::1) or \"always\". A listener whose TLS is \"required\" never allows it.",
+                        \.submission.allowPlaintext),
+        .integer("submission", "max_messages_per_hour", 1...1_000_000,
+                 "Messages one account may send in an hour; more get 450 4.7.1.", \.submission.maxMessagesPerHour),
+        .integer("submission", "max_recipients_per_message", 1...100_000,
+                 "Recipients of one message from an account; more get 450 4.7.1.", \.submission.maxRecipientsPerMessage),
+        .integer("submission", "max_recipients_per_hour", 1...10_000_000,
+                 "Recipients one account may address in an hour; more get 450 4.7.1.", \.submission.maxRecipientsPerHour),
 
         .integer("auth", "failure_delay_ms", 0...60000,
                  "Delay before answering a failed login; doubles with each failure from the same client IP (IPv6: /64).",
@@ -190,11 +196,15 @@ enum ConfigSchema {
                 validate: { LogSettings.levels.contains($0) ? nil : "must be one of \(LogSettings.levels.joined(separator: ", "))" }),
     ] + ListenerName.allCases.flatMap(listenerLimits)
 
-    static let tables = ["listeners", "smtp", "pop3"] + ListenerName.allCases.map { "limits.\($0.rawValue)" }
+    static let tables = ["listeners", "smtp", "submission", "pop3"] + ListenerName.allCases.map { "limits.\($0.rawValue)" }
         + ["auth", "tls", "server", "log"]
 
     /// Written by the template above a table's header.
     static let tableNotes = [
+        "submission": """
+            What logged-in users may do on submission (587), submissions (465), and smtp when [smtp] auth is on.
+            AUTH is required there before MAIL; MAIL FROM and the header From must be the account's own addresses.
+            """,
         "limits.smtp": """
             Each listener counts its connections on its own: a flood on one port leaves the others usable.
             A key left out takes the value of [smtp] (smtp, submission, submissions) or [pop3] (pop3, pop3s).
@@ -211,6 +221,17 @@ enum ConfigSchema {
                            "Concurrent connections from one client IP on it (unset: [\(table)] max_connections_per_ip).",
                            \.maxConnectionsPerIP) { $0.maximumConnectionsPerIP(for: listener) },
         ]
+    }
+
+    static func plaintextPolicy(_ table: String, _ comment: String,
+                                _ keyPath: WritableKeyPath<TsubameConfiguration, PlaintextPolicy> & Sendable) -> Setting {
+        Setting(table: table, name: "allow_plaintext", comment: comment, read: { value, config in
+            guard let text = value.string, let policy = PlaintextPolicy(rawValue: text) else {
+                return "must be one of \(PlaintextPolicy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))"
+            }
+            config[keyPath: keyPath] = policy
+            return nil
+        }, render: { "\"\($0[keyPath: keyPath].rawValue)\"" })
     }
 
     static func tlsMode(_ listener: ListenerName, _ comment: String) -> Setting {

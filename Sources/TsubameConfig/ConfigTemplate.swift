@@ -19,8 +19,7 @@ public enum ConfigTemplate {
             if let address = config.listeners[name] {
                 text += "\(name.rawValue) = \(basicString(address.description))\n"
             } else {
-                let note = name == .submission || name == .submissions ? "   # no SMTP AUTH yet: mail for local users only" : ""
-                text += "# \(name.rawValue) = \"0.0.0.0:\(name.standardPort)\"\(note)\n"
+                text += "# \(name.rawValue) = \"0.0.0.0:\(name.standardPort)\"\n"
             }
         }
         for table in ConfigSchema.tables where table != "listeners" {

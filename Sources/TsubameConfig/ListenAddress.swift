@@ -23,8 +23,9 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
-/// The listeners Tsubame knows. submission and submissions run the SMTP server with their TLS
-/// policy; SMTP AUTH (and so relaying for users) arrives with the submission feature.
+/// The listeners Tsubame knows. smtp is the MX (mail for local domains from anyone, no relay);
+/// submission and submissions run the SMTP server for users: AUTH before MAIL, then any
+/// destination (RFC 6409, RFC 8314).
 public enum ListenerName: String, CaseIterable, Sendable {
     case smtp, submission, submissions, pop3, pop3s
 

@@ -64,9 +64,9 @@ public struct DataFolder: Sendable {
     }
 
     public static func standardListeners() -> [ListenerName: ListenAddress] {
-        [.smtp: ListenAddress(host: "0.0.0.0", port: ListenerName.smtp.standardPort),
-         .pop3: ListenAddress(host: "0.0.0.0", port: ListenerName.pop3.standardPort),
-         .pop3s: ListenAddress(host: "0.0.0.0", port: ListenerName.pop3s.standardPort)]
+        Dictionary(uniqueKeysWithValues: ListenerName.allCases.map {
+            ($0, ListenAddress(host: "0.0.0.0", port: $0.standardPort))
+        })
     }
 
     public var tlsPaths: TLSPaths { TLSPaths(dataDirectory: path) }
@@ -83,9 +83,9 @@ public struct DataFolder: Sendable {
 
     /// A first run as a normal user: unprivileged ports, loopback only until the admin opens it.
     public static func firstRunListeners() -> [ListenerName: ListenAddress] {
-        [.smtp: ListenAddress(host: "127.0.0.1", port: ListenerName.smtp.unprivilegedPort),
-         .pop3: ListenAddress(host: "127.0.0.1", port: ListenerName.pop3.unprivilegedPort),
-         .pop3s: ListenAddress(host: "127.0.0.1", port: ListenerName.pop3s.unprivilegedPort)]
+        Dictionary(uniqueKeysWithValues: ListenerName.allCases.map {
+            ($0, ListenAddress(host: "127.0.0.1", port: $0.unprivilegedPort))
+        })
     }
 
     private func writeFile(_ path: String, _ text: String, mode: mode_t) throws {

@@ -25,8 +25,10 @@ struct InitCommand: ParsableCommand {
         print("""
         Created \(options.folder.path): tsubame.toml, directory.sqlite, mail/, queue/, tls/
         Private CA: \(options.folder.tlsPaths.caCertificate) (install it in your users' mail clients)
-        Domain \(domain) added. Listeners use the standard ports (smtp 25, pop3 110, pop3s 995): run `tsubame serve` as root,
-        or with --listen smtp=0.0.0.0:2525 --listen pop3=0.0.0.0:2110 --listen pop3s=0.0.0.0:2995 as a normal user.
+        Domain \(domain) added. Listeners use the standard ports (smtp 25, submission 587, submissions 465, pop3 110,
+        pop3s 995): run `tsubame serve` as root, or as a normal user with --listen smtp=0.0.0.0:2525
+        --listen submission=0.0.0.0:2587 --listen submissions=0.0.0.0:2465 --listen pop3=0.0.0.0:2110
+        --listen pop3s=0.0.0.0:2995.
         \(Self.ownerNote(owner))Add a user: tsubame user add alice@\(domain) --data \(options.folder.path)
         """)
     }

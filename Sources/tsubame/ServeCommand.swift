@@ -30,8 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
             try folder.initialise(hostname: "localhost", domain: "localhost", listeners: DataFolder.firstRunListeners())
             printNow("""
             First run: created the data folder \(folder.path)
-              config     \(folder.configPath)   (hostname and domain "localhost"; smtp on 127.0.0.1:2525,
-                         pop3 on 127.0.0.1:2110, pop3s on 127.0.0.1:2995)
+              config     \(folder.configPath)   (hostname and domain "localhost"; on 127.0.0.1: smtp 2525,
+                         submission 2587, submissions 2465, pop3 2110, pop3s 2995)
               CA         \(folder.tlsPaths.caCertificate)   (install it in mail clients to trust this server)
               directory  \(folder.directoryPath)
               mail       \(folder.mailPath)/DOMAIN/USER/{tmp,new,cur}

@@ -106,6 +106,39 @@ struct ConfigTests {
         #expect((auth.lockoutFailuresPerAccount, auth.accountFailureDelayMilliseconds, auth.maxPending) == (3, 50, 8))
     }
 
+    @Test func submissionSettingsParse() throws {
+        let text = """
+        hostname = "mx.example.org"
+        [listeners]
+        submission = "0.0.0.0:587"
+        [smtp]
+        auth = true
+        [submission]
+        allow_plaintext = "never"
+        max_messages_per_hour = 5
+        max_recipients_per_message = 7
+        max_recipients_per_hour = 9
+        """
+        let config = try ConfigLoader.parse(text).get()
+        #expect(config.smtp.auth)
+        let submission = config.submission
+        #expect(submission.allowPlaintext == .never)
+        #expect((submission.maxMessagesPerHour, submission.maxRecipientsPerMessage, submission.maxRecipientsPerHour) == (5, 7, 9))
+    }
+
+    @Test func refusesABadSubmissionPlaintextPolicy() {
+        let text = """
+        hostname = "mx.example.org"
+        [listeners]
+        submission = "0.0.0.0:587"
+        [submission]
+        allow_plaintext = "sometimes"
+        max_messages_per_hour = 0
+        """
+        guard case .failure(let issues) = ConfigLoader.parse(text) else { Issue.record("accepted"); return }
+        #expect(issues.issues.map(\.key).sorted() == ["submission.allow_plaintext", "submission.max_messages_per_hour"])
+    }
+
     @Test func reportsEachErrorWithKeyAndLine() throws {
         let text = """
         hostname = "mx.example.org"
