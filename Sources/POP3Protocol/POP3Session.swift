@@ -111,6 +111,8 @@ public struct POP3Session: Sendable {
 
     public let configuration: POP3SessionConfiguration
     public private(set) var state = State.authorization(user: nil)
+    /// Tests only: the SCRAM server nonce, to reproduce a published exchange.
+    var fixedServerNonceForTests: String?
     public private(set) var errorCount = 0
 
     public init(configuration: POP3SessionConfiguration) {
@@ -338,7 +340,7 @@ public struct POP3Session: Sendable {
         // SCRAM too, although it never shows the password: one rule for every login, as
         // Dovecot's disable_plaintext_auth (see `SASLMechanism.revealsPassword`).
         guard configuration.plaintextAllowed else { return fail(.plaintextDisallowed) }
-        var exchange = SASLServerExchange(mechanism: mechanism)
+        var exchange = SASLServerExchange(mechanism: mechanism, serverNonce: fixedServerNonceForTests)
         return advance(exchange.start(initialResponse: initialResponse), exchange, mailbox: nil, proofWasChecked: false)
     }
 

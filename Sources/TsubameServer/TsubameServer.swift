@@ -61,7 +61,7 @@ public enum TsubameServer {
         }
         let authenticator = Authenticator(
             verifier: PasswordVerifier(directory: serverDirectory, maximumPending: configuration.auth.maxPending),
-            settings: configuration.auth)
+            settings: configuration.auth, credentials: serverDirectory)
         let pop3Context = POP3ServerContext(
             configuration: configBox, mailRoot: dataFolder.mailPath,
             authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))

@@ -16,14 +16,28 @@ enum SCRAMLookupOutcome: Sendable, Equatable {
 /// the throttle and the returning-client reserve.
 extension Authenticator {
     func lookUpSCRAM(user: String, client: String, on eventLoop: any EventLoop) -> EventLoopFuture<SCRAMLookupOutcome> {
-        // CONTRACT (helper "sasl"): implement over CredentialDirectory.scramCredentials.
-        fatalError("unimplemented")
+        // As for a password: a locked-out network learns nothing, not even the salt.
+        if throttle.isLockedOut(client: ClientNetwork(address: client), account: user, now: Self.now()) {
+            return eventLoop.makeSucceededFuture(.lockedOut)
+        }
+        guard let credentials else { return eventLoop.makeSucceededFuture(.busy) }
+        // The directory is async and does its own I/O elsewhere; the event loop only waits.
+        return eventLoop.makeFutureWithTask { () -> SCRAMLookupOutcome in
+            .found(try await credentials.scramCredentials(address: user))
+        }.recover { _ in .busy }
     }
 
     /// `proofVerified` is the exchange's verdict; a made-up record (`mailbox` nil) never verifies.
     func finishSCRAM(user: String, lookup: SCRAMLookup, proofVerified: Bool, client: String,
                      on eventLoop: any EventLoop) -> EventLoopFuture<LoginOutcome> {
-        // CONTRACT (helper "sasl"): implement.
-        fatalError("unimplemented")
+        let network = ClientNetwork(address: client)
+        if proofVerified, let mailbox = lookup.mailbox {
+            throttle.recordSuccess(client: network, account: user)
+            returningClients.withLockedValue { $0.recordSuccess(network, now: Self.now()) }
+            return eventLoop.makeSucceededFuture(.verified(mailbox))
+        }
+        // Unknown user or wrong proof: the same count and the same wait as a wrong password.
+        let delay = throttle.recordFailure(client: network, account: user, now: Self.now())
+        return eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { LoginOutcome.rejected }.futureResult
     }
 }

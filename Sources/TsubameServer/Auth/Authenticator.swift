@@ -24,11 +24,15 @@ enum LoginOutcome: Sendable, Equatable {
 final class Authenticator: Sendable {
     private let verifier: PasswordVerifier
     let throttle: SharedLoginThrottle
-    private let returningClients = NIOLockedValueBox(ReturningClients())
+    let returningClients = NIOLockedValueBox(ReturningClients())
+    /// Where SCRAM keys come from (`Authenticator+SCRAM`); without one, SCRAM logins are
+    /// answered `.busy`.
+    let credentials: (any CredentialDirectory)?
 
-    init(verifier: PasswordVerifier, settings: AuthSettings) {
+    init(verifier: PasswordVerifier, settings: AuthSettings, credentials: (any CredentialDirectory)? = nil) {
         self.verifier = verifier
         self.throttle = SharedLoginThrottle(settings: settings)
+        self.credentials = credentials
     }
 
     /// SIGHUP: new settings for the attempts that start from now on.
@@ -64,5 +68,5 @@ final class Authenticator: Sendable {
         }
     }
 
-    private static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 }

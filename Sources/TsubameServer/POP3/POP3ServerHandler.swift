@@ -26,6 +26,8 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
     var input = ByteBuffer()
     var quiesceRequested = false
     private var mailbox: MailboxAddress?
+    /// SCRAM: the keys looked up for the exchange under way, until its proof is judged.
+    private var scramLookup: SCRAMLookup?
     private var lock: MaildropLock?
     private let tlsMode: TLSMode
     var tlsInfo = TLSSessionInfo()
@@ -137,10 +139,15 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
             sendListing(&lines, context: context)
         case .startTLS(let response):
             startTLS(response, context: context)
-        case .continueSASL:
-            output.writeStaticString("+ \r\n")
-        case .verifyCredentials(let user, let password):
-            verify(user: user, password: password, context: context)
+        case .continueSASL(let challenge):
+            // RFC 5034 §4: "+" SP base64; an empty challenge is "+ " alone.
+            output.writeString(challenge.isEmpty ? "+ \r\n" : "+ \(Base64.encode(challenge))\r\n")
+        case .verifyCredentials(let user, let password, let method):
+            verify(user: user, password: password, method: method, context: context)
+        case .lookUpSCRAMCredentials(let user):
+            lookUpSCRAM(user: user, context: context)
+        case .finishSCRAM(let user, let proofVerified):
+            finishSCRAM(user: user, proofVerified: proofVerified, context: context)
         case .openMaildrop:
             openMaildrop(context: context)
         case .sendMessage(let response, let index, let bodyLineLimit):
@@ -179,26 +186,61 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
 
     // MARK: Authentication
 
-    private func verify(user: String, password: String, context: ChannelHandlerContext) {
+    private func verify(user: String, password: String, method: LoginMethod, context: ChannelHandlerContext) {
         let attempt = server.authenticator.authenticate(user: user, password: password,
                                                         client: connection.clientAddress, on: context.eventLoop)
         connection.continueAfter(attempt, context: context) { result in
+            self.answerLogin(result, user: user, method: method, context: context)
+        }
+    }
+
+    /// SCRAM's first step: the user's keys, after the same lockout check as a password.
+    private func lookUpSCRAM(user: String, context: ChannelHandlerContext) {
+        let lookup = server.authenticator.lookUpSCRAM(user: user, client: connection.clientAddress, on: context.eventLoop)
+        connection.continueAfter(lookup, context: context) { result in
             switch result {
-            case .success(.verified(let mailbox)):
-                self.mailbox = mailbox
-                self.logger.info("login", metadata: ["user": "\(mailbox)"])
-                self.perform(self.session.credentialsVerified("\(mailbox)"), context: context)
-            case .success(.rejected):
-                // Unknown account and wrong password: the same reply, after the same delay.
-                self.logger.notice("authentication failed", metadata: ["user": "\(user)"])
-                self.perform(self.session.credentialsVerified(nil), context: context)
+            case .success(.found(let found)):
+                self.scramLookup = found
+                self.perform(self.session.scramCredentialsFound(found.credentials), context: context)
             case .success(.lockedOut):
-                self.logger.notice("login refused: locked out after repeated failures", metadata: ["user": "\(user)"])
-                self.perform(self.session.loginRefused(.lockedOut), context: context)
+                self.answerLogin(.success(.lockedOut), user: user, method: .sasl(.scramSHA256), context: context)
             case .success(.busy), .failure:
-                self.logger.warning("login refused: too many password checks pending", metadata: ["user": "\(user)"])
-                self.perform(self.session.loginRefused(.temporaryFailure), context: context)
+                self.answerLogin(.success(.busy), user: user, method: .sasl(.scramSHA256), context: context)
             }
+        }
+    }
+
+    /// The proof's verdict goes to the authenticator, which counts it as a password's would.
+    private func finishSCRAM(user: String, proofVerified: Bool, context: ChannelHandlerContext) {
+        guard let lookup = scramLookup else { preconditionFailure("SCRAM proof without a lookup") }
+        scramLookup = nil
+        let outcome = server.authenticator.finishSCRAM(user: user, lookup: lookup, proofVerified: proofVerified,
+                                                       client: connection.clientAddress, on: context.eventLoop)
+        connection.continueAfter(outcome, context: context) { result in
+            self.answerLogin(result, user: user, method: .sasl(.scramSHA256), context: context)
+        }
+    }
+
+    /// One set of log lines for every login method, with the fields SMTP logs too, so one
+    /// fail2ban filter reads both: `sasl_method`, `sasl_username` (and the connection's `client`).
+    private func answerLogin(_ result: Result<LoginOutcome, any Error>, user: String, method: LoginMethod,
+                             context: ChannelHandlerContext) {
+        let fields: Logger.Metadata = ["sasl_method": "\(method.logName)", "sasl_username": "\(user)"]
+        switch result {
+        case .success(.verified(let mailbox)):
+            self.mailbox = mailbox
+            logger.info("login", metadata: fields)
+            perform(session.credentialsVerified("\(mailbox)"), context: context)
+        case .success(.rejected):
+            // Unknown account and wrong password: the same reply, after the same delay.
+            logger.notice("authentication failed", metadata: fields)
+            perform(session.credentialsVerified(nil), context: context)
+        case .success(.lockedOut):
+            logger.notice("login refused: locked out after repeated failures", metadata: fields)
+            perform(session.loginRefused(.lockedOut), context: context)
+        case .success(.busy), .failure:
+            logger.warning("login refused: too many password checks pending", metadata: fields)
+            perform(session.loginRefused(.temporaryFailure), context: context)
         }
     }
 
