@@ -157,3 +157,43 @@ def test_long_initial_response_is_read_whole(submission_server, datadir):
         assert client.docmd("NOOP")[0] == 250
         assert client.docmd("AUTH", "PLAIN " + "A" * 13000)[0] == 500
         assert client.docmd("NOOP")[0] == 250
+
+
+def test_per_user_limits_are_450(datadir, start_server):
+    """A stolen password cannot send a flood: past `[submission]` limits, 450 4.7.1; another
+    account is not affected."""
+    datadir.set_table("submission", max_messages_per_hour=2, max_recipients_per_message=2)
+    server = start_server()
+    with submit_465(server, datadir) as client:
+        client.login(ALICE, PASSWORD)
+        assert client.docmd("MAIL", f"FROM:<{ALICE}>")[0] == 250
+        assert client.docmd("RCPT", f"TO:<{BOB}>")[0] == 250
+        assert client.docmd("RCPT", "TO:<carol@test.example>")[0] == 250
+        code, text = client.docmd("RCPT", "TO:<dave@test.example>")
+        assert code == 450 and text.startswith(b"4.7.1 "), (code, text)
+        client.rset()
+        assert client.docmd("MAIL", f"FROM:<{ALICE}>")[0] == 250
+        client.rset()
+        code, text = client.docmd("MAIL", f"FROM:<{ALICE}>")
+        assert code == 450 and text.startswith(b"4.7.1 "), (code, text)
+    with submit_465(server, datadir) as client:
+        client.login(BOB, PASSWORD)
+        assert client.docmd("MAIL", f"FROM:<{BOB}>")[0] == 250
+
+
+@pytest.mark.smtp_config(auth=True)
+def test_port_25_with_auth_on_offers_but_does_not_require_it(submission_server, datadir):
+    """`[smtp] auth = true`: the MX offers AUTH inside TLS; mail from other servers still needs
+    no login, and without one relaying stays refused."""
+    with smtplib.SMTP("127.0.0.1", submission_server.port, timeout=30, local_hostname=CLIENT_HELO) as client:
+        client.ehlo(CLIENT_HELO)
+        assert not client.has_extn("auth")     # not before STARTTLS
+        client.starttls(context=__import__("ssl").create_default_context(cafile=str(datadir.path / "tls" / "ca.pem")))
+        client.ehlo(CLIENT_HELO)
+        assert client.has_extn("auth")
+        assert client.docmd("MAIL", "FROM:<x@example.net>")[0] == 250
+        assert client.docmd("RCPT", f"TO:<{REMOTE}>")[0] == 554
+        client.rset()
+        client.login(ALICE, PASSWORD)
+        assert client.docmd("MAIL", f"FROM:<{ALICE}>")[0] == 250
+        assert client.docmd("RCPT", f"TO:<{REMOTE}>")[0] == 250

@@ -410,9 +410,10 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
                 envelope.bodyType = .eightBitMIME
             case ("SMTPUTF8", nil):
                 envelope.smtputf8 = true
-            case ("AUTH", let value?):
-                // RFC 4954 §5: accepted as xtext (RFC 3461 §4) or "<>", and trusted for nothing:
-                // the identity is the session's own AUTH, if any.
+            case ("AUTH", _?):
+                // RFC 4954 §5: accepted as xtext (RFC 3461 §4, hex digits upper case) or "<>",
+                // and trusted for nothing: the identity is the session's own AUTH, if any.
+                let value = parameter.value ?? ""
                 guard value == "<>" || XText.isValid(value) else { return fail(.syntaxError("bad AUTH value")) }
             default:
                 return fail(.parameterNotImplemented(parameter.keyword))

@@ -10,6 +10,7 @@ extension SMTPServerHandler {
     // MARK: AUTH (RFC 4954)
 
     func verifyPassword(_ mechanism: SASLMechanism, username: String, password: String, context: ChannelHandlerContext) {
+        authenticatingUsername = username
         let attempt = server.authenticator.authenticate(user: username, password: password,
                                                         client: connection.clientAddress, on: context.eventLoop)
         connection.continueAfter(attempt, context: context) { result in
@@ -18,6 +19,7 @@ extension SMTPServerHandler {
     }
 
     func lookUpCredentials(username: String, context: ChannelHandlerContext) {
+        authenticatingUsername = username
         let lookup = server.authenticator.lookUpSCRAM(user: username, client: connection.clientAddress, on: context.eventLoop)
         connection.continueAfter(lookup, context: context) { result in
             switch result {
@@ -66,7 +68,8 @@ extension SMTPServerHandler {
     // MARK: Log lines, the same as POP3's (fail2ban's filter matches both)
 
     func logLogin(_ mechanism: SASLMechanism) {
-        logger.info("login", metadata: authenticationFields(mechanism, username: session.authenticatedAccount))
+        // The name as the client gave it, as POP3 logs it.
+        logger.info("login", metadata: authenticationFields(mechanism, username: authenticatingUsername))
     }
 
     func logFailedAuthentication(_ failure: AuthenticationFailure) {

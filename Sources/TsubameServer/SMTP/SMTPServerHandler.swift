@@ -29,6 +29,8 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     var authenticatedMailbox: MailboxAddress?
     /// SCRAM: the keys looked up for the exchange in progress.
     var scramLookup: SCRAMLookup?
+    /// The login name of the exchange in progress, as the client gave it (for the log).
+    var authenticatingUsername: String?
     private let tlsMode: TLSMode
     var input = ByteBuffer()
     var transfer: MessageTransfer?
