@@ -25,7 +25,7 @@ import Testing
 
     @Test func addingAUserStoresKeysForItsPassword() throws {
         let (file, directory) = try Self.example()
-        let stored = try #require(file.storedSCRAMKeys("alice", "example.org"))
+        let stored = try #require(try file.storedSCRAMKeys("alice", "example.org"))
         let credentials = try #require(SCRAMCredentials(encoded: stored))
         #expect(credentials.iterations == SCRAMCredentials.defaultIterations)
         #expect(credentials.salt.count == 16)
@@ -51,7 +51,7 @@ import Testing
         #expect(try directory.verifyPassword(address: "alice@example.org", password: "wrong password") == nil)
         #expect(try file.storedSCRAMKeys("alice", "example.org") == nil)
         #expect(try directory.verifyPassword(address: "alice@example.org", password: Self.password) == Self.alice)
-        let stored = try #require(file.storedSCRAMKeys("alice", "example.org"))
+        let stored = try #require(try file.storedSCRAMKeys("alice", "example.org"))
         let credentials = try #require(SCRAMCredentials(encoded: stored))
         #expect(Self.keys(Self.password, like: credentials) == credentials)
         // Present keys are left as they are: a login does not re-salt them.
