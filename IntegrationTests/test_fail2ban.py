@@ -38,7 +38,10 @@ def _smtp_auth(server, user, password, source):
     with smtplib.SMTP_SSL("127.0.0.1", server.submissions_port, source_address=(source, 0),
                           context=context, timeout=30) as client:
         try:
-            client.login(user, password)
+            # One mechanism: login() would try LOGIN after a refused PLAIN, two failures.
+            client.ehlo()
+            client.user, client.password = user, password
+            client.auth("PLAIN", client.auth_plain)
             return 235
         except smtplib.SMTPAuthenticationError as error:
             return error.smtp_code

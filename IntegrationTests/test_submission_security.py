@@ -181,11 +181,13 @@ def test_per_user_limits_are_450(datadir, start_server):
         assert client.docmd("MAIL", f"FROM:<{BOB}>")[0] == 250
 
 
-@pytest.mark.smtp_config(auth=True)
-def test_port_25_with_auth_on_offers_but_does_not_require_it(submission_server, datadir):
+def test_port_25_with_auth_on_offers_but_does_not_require_it(datadir, start_server):
     """`[smtp] auth = true`: the MX offers AUTH inside TLS; mail from other servers still needs
     no login, and without one relaying stays refused."""
-    with smtplib.SMTP("127.0.0.1", submission_server.port, timeout=30, local_hostname=CLIENT_HELO) as client:
+    datadir.set_smtp(auth=True)
+    datadir.set_table("submission", allow_plaintext="never")   # loopback would be allowed by default
+    server = start_server()
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=30, local_hostname=CLIENT_HELO) as client:
         client.ehlo(CLIENT_HELO)
         assert not client.has_extn("auth")     # not before STARTTLS
         client.starttls(context=__import__("ssl").create_default_context(cafile=str(datadir.path / "tls" / "ca.pem")))
@@ -197,3 +199,16 @@ def test_port_25_with_auth_on_offers_but_does_not_require_it(submission_server, 
         client.login(ALICE, PASSWORD)
         assert client.docmd("MAIL", f"FROM:<{ALICE}>")[0] == 250
         assert client.docmd("RCPT", f"TO:<{REMOTE}>")[0] == 250
+
+
+def test_plaintext_auth_on_loopback_follows_allow_plaintext(datadir, start_server):
+    """Port 25 with `[smtp] auth = true` from loopback: AUTH before TLS is allowed by the
+    default `allow_plaintext = "loopback"` (as POP3's), and the Received header says ESMTPA."""
+    datadir.set_smtp(auth=True)
+    server = start_server()
+    with smtplib.SMTP("127.0.0.1", server.port, timeout=30, local_hostname=CLIENT_HELO) as client:
+        assert client.has_extn("auth") or client.ehlo(CLIENT_HELO) and client.has_extn("auth")
+        client.login(ALICE, PASSWORD)
+        client.sendmail(ALICE, [REMOTE], message("plaintext loopback", to=REMOTE))
+    [envelope] = (datadir.path / "queue" / "new").glob("*.envelope")
+    assert b" with ESMTPA id " in envelope.with_suffix("").read_bytes()
