@@ -1,3 +1,5 @@
+import ProtocolSupport
+
 /// Bounds on what a client can make an exchange hold or compute.
 public enum SASLLimits {
     /// A decoded response. The longest legitimate one, a SCRAM client-first with a 255-octet
