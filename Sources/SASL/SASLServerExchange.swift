@@ -92,6 +92,11 @@ public struct SASLServerExchange: Sendable, Equatable {
 
     /// One response line from the client (base64, or `*` to cancel).
     public mutating func receive(_ line: [UInt8]) -> SASLStep {
+        // Before decoding: after the end even "*" or bad base64 is out of order.
+        switch state {
+        case .notStarted, .scramAwaitingCredentials, .finished: return outOfOrder()
+        default: break
+        }
         let decoded: [UInt8]
         switch SASLResponse.decode(line) {
         case .success(let bytes): decoded = bytes
