@@ -156,12 +156,13 @@ def test_auth_login_with_poplib(pop3_server, datadir, inline_name):
 @pytest.mark.parametrize("auth", ["scram-sha-256", "login"])
 def test_mpop(pop3_server, datadir, tmp_path, auth):
     paths = deliver_and_map(pop3_server, datadir, ALICE, [sample_message(1), sample_message(2)])
+    stored = sorted(p.read_bytes() for p in paths)   # read now: RETR moves them to cur/
     target = _maildir(tmp_path / "fetched")
     rc, out = _mpop(pop3_server, tmp_path, target, auth=auth)
     assert rc == 0, out
     assert f"AUTH {auth.upper()}" in out, out
     got = sorted(_strip_mpop(b) for b in _mpop_files(target))
-    assert got == sorted(p.read_bytes() for p in paths), out
+    assert got == stored, out
 
 
 def test_log_lines_are_the_same_for_every_method(pop3_server):

@@ -3,7 +3,7 @@ import ProtocolSupport
 
 /// Why an exchange ended without authenticating anyone. Each protocol words it (SMTP, RFC 4954
 /// §4 and §6: `*` → 501 5.0.0, bad base64 → 501 5.5.2, `.rejected` → 535 5.7.8).
-public enum SASLFailure: Sendable, Equatable {
+public enum SASLFailure: Error, Sendable, Equatable {
     /// The client sent `*` (RFC 4422 §3.5).
     case cancelled
     /// A response that is not base64.
@@ -92,6 +92,11 @@ public struct SASLServerExchange: Sendable, Equatable {
 
     /// One response line from the client (base64, or `*` to cancel).
     public mutating func receive(_ line: [UInt8]) -> SASLStep {
+        // Before decoding: after the end even "*" or bad base64 is out of order.
+        switch state {
+        case .notStarted, .scramAwaitingCredentials, .finished: return outOfOrder()
+        default: break
+        }
         let decoded: [UInt8]
         switch SASLResponse.decode(line) {
         case .success(let bytes): decoded = bytes

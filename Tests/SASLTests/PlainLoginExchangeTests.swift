@@ -85,6 +85,9 @@ struct PlainLoginExchangeTests {
         _ = exchange.start(initialResponse: b64("alice@x"))
         #expect(exchange.receive(b64("secret")) == .verifyPassword(username: "alice@x", password: "secret"))
         #expect(exchange.receive(b64("again")) == .failed(.malformed, username: "alice@x"))
+        // Found by FuzzSASL: "*" and bad base64 after the end were answered as if still open.
+        #expect(exchange.receive(Array("*".utf8)) == .failed(.malformed, username: "alice@x"))
+        #expect(exchange.receive(Array("!!".utf8)) == .failed(.malformed, username: "alice@x"))
         #expect(exchange.start(initialResponse: nil) == .failed(.malformed, username: "alice@x"))
         #expect(exchange.credentialsFound(SCRAMCredentials(salt: [1], iterations: 4096, storedKey: [], serverKey: []))
                 == .failed(.malformed, username: "alice@x"))

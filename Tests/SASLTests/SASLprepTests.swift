@@ -30,7 +30,7 @@ struct SASLprepTests {
         "a\u{7F}",         // C.2.1 DELETE
         "a\u{85}",         // C.2.2 non-ASCII control
         "a\u{E000}",       // C.3 private use
-        "a" + String(Unicode.Scalar(0xFDD0)!),  // C.4 non-character (not allowed in a literal)
+        "a" + String(Unicode.Scalar(0xFDD0)!),  // C.4 non-character (Swift literals refuse it)
         "a\u{FFFD}",       // C.6 inappropriate for plain text
         "a\u{2FF0}",       // C.7 inappropriate for canonical representation
         "a\u{200E}",       // C.8 LEFT-TO-RIGHT MARK

@@ -52,6 +52,7 @@ import Testing
 
     @Test func aVersion1DirectoryMigratesInPlaceKeepingItsData() throws {
         let file = try Self.version1Directory()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         let directory = try file.open()
         let alice = MailboxAddress(localPart: "alice", domain: "example.org")
         #expect(try directory.listUsers(domain: nil).map(\.address) == [alice])
@@ -87,6 +88,7 @@ import Testing
 
     @Test func usersFromVersion1HaveNoSCRAMKeysUntilTheirPasswordIsSeen() throws {
         let file = try Self.version1Directory()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         let directory = try file.open()
         #expect(try file.storedSCRAMKeys("alice", "example.org") == nil)
         // Until then, SCRAM sees made-up keys: no mailbox, so no login.

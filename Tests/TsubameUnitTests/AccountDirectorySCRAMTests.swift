@@ -25,6 +25,7 @@ import Testing
 
     @Test func addingAUserStoresKeysForItsPassword() throws {
         let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         let stored = try #require(try file.storedSCRAMKeys("alice", "example.org"))
         let credentials = try #require(SCRAMCredentials(encoded: stored))
         #expect(credentials.iterations == SCRAMCredentials.defaultIterations)
@@ -35,7 +36,8 @@ import Testing
     }
 
     @Test func changingThePasswordReplacesTheKeys() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         let before = try directory.scramCredentials(address: "alice@example.org").credentials
         try directory.setPassword("alice@example.org", password: "battery staple")
         let after = try directory.scramCredentials(address: "alice@example.org")
@@ -47,6 +49,7 @@ import Testing
 
     @Test func aSuccessfulPasswordLoginAddsMissingKeys() throws {
         let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         try file.clearSCRAMKeys()
         #expect(try directory.verifyPassword(address: "alice@example.org", password: "wrong password") == nil)
         #expect(try file.storedSCRAMKeys("alice", "example.org") == nil)
@@ -60,7 +63,8 @@ import Testing
     }
 
     @Test func madeUpKeysAreStablePerNameAndDifferBetweenNames() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         let nobody = try directory.scramCredentials(address: "nobody@example.org")
         #expect(nobody.mailbox == nil)
         #expect(try directory.scramCredentials(address: "nobody@example.org") == nobody)
@@ -79,6 +83,7 @@ import Testing
 
     @Test func madeUpKeysNeverVerify() throws {
         let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         // Unknown, malformed, an alias, and a real user without keys yet: no mailbox, and no
         // password anyone would try gives the keys.
         try directory.addAlias("info@example.org", targets: ["alice@example.org"])
@@ -93,8 +98,9 @@ import Testing
     }
 
     @Test func madeUpKeysDifferBetweenDirectories() throws {
-        let (_, first) = try Self.example()
-        let (_, second) = try Self.example()
+        let (firstFile, first) = try Self.example()
+        let (secondFile, second) = try Self.example()
+        defer { withExtendedLifetime((firstFile, secondFile)) {} }  // the folders go with them
         #expect(try first.scramCredentials(address: "nobody@example.org")
                 != second.scramCredentials(address: "nobody@example.org"))
     }

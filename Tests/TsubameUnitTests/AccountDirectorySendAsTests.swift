@@ -22,7 +22,8 @@ import Testing
     // MARK: - Grants
 
     @Test func grantsAreAddedListedAndRemoved() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         try directory.addSendAs(account: "Alice@Example.org", address: "CEO@Other.Example")
         try directory.addSendAs(account: "alice@example.org", address: "@Partner.Example")
         try directory.addSendAs(account: "bob@example.org", address: "Sales@Example.ORG")
@@ -41,7 +42,8 @@ import Testing
     }
 
     @Test func aGrantTwiceIsRefusedWhateverItsCase() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         try directory.addSendAs(account: "alice@example.org", address: "ceo@other.example")
         #expect(throws: DirectoryError.sendAsExists("alice@example.org", "CEO@other.example")) {
             try directory.addSendAs(account: "alice@example.org", address: "CEO@other.example")
@@ -54,7 +56,8 @@ import Testing
     }
 
     @Test func grantsNeedAUserAndAnAddress() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         try directory.addAlias("info@example.org", targets: ["alice@example.org"])
         #expect(throws: DirectoryError.noSuchUser("nobody@example.org")) {
             try directory.addSendAs(account: "nobody@example.org", address: "x@other.example")
@@ -72,7 +75,8 @@ import Testing
     }
 
     @Test func removingAnAbsentGrantIsAnError() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         #expect(throws: DirectoryError.noSuchSendAs("alice@example.org", "x@other.example")) {
             try directory.removeSendAs(account: "alice@example.org", address: "x@other.example")
         }
@@ -85,7 +89,8 @@ import Testing
     }
 
     @Test func removingAUserRemovesItsGrants() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         try directory.addSendAs(account: "alice@example.org", address: "ceo@other.example")
         try directory.addSendAs(account: "bob@example.org", address: "@other.example")
         try directory.removeUser("alice@example.org")
@@ -127,7 +132,8 @@ import Testing
         ("a b@partner.example", "+", false),
     ] as [(String, String?, Bool)])
     func mayUseSender(address: String, delimiter: String?, allowed: Bool) throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         try directory.addAlias("info@example.org", targets: ["alice@example.org"])
         try directory.addAlias("team@example.org", targets: ["info@example.org", "bob@example.org", "far@remote.example"])
         try directory.addAlias("bobs@example.org", targets: ["bob@example.org"])
@@ -140,14 +146,16 @@ import Testing
     }
 
     @Test func aGrantForTheWholeDomainCoversItsUsersToo() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         #expect(try !directory.mayUseSender(account: Self.bob, address: "alice@example.org", recipientDelimiter: "+"))
         try directory.addSendAs(account: "bob@example.org", address: "@example.org")
         #expect(try directory.mayUseSender(account: Self.bob, address: "alice@example.org", recipientDelimiter: "+"))
     }
 
     @Test func anAccountRemovedSinceLoggingInOwnsNothing() throws {
-        let (_, directory) = try Self.example()
+        let (file, directory) = try Self.example()
+        defer { withExtendedLifetime(file) {} }  // the folder goes with it
         try directory.removeUser("bob@example.org")
         #expect(try !directory.mayUseSender(account: Self.bob, address: "bob@example.org", recipientDelimiter: "+"))
     }

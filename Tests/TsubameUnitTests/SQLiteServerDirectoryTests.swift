@@ -62,8 +62,9 @@ import Testing
         let fixture = try Fixture()
         let gate = DispatchSemaphore(value: 0)
         fixture.hashingThreads.submit { _ in gate.wait() }
-        let server = fixture.server
-        let login = Task { try await server.verifyPassword(address: "alice@example.org", password: "correct horse") }
+        let login = Task { [server = fixture.server] in
+            try await server.verifyPassword(address: "alice@example.org", password: "correct horse")
+        }
         #expect(try await fixture.server.lookupRecipient(localPart: "alice", domain: "example.org", recipientDelimiter: nil)
                 == .deliver(RecipientExpansion(mailboxes: [Self.alice])))
         #expect(try await fixture.server.scramCredentials(address: "alice@example.org").mailbox == Self.alice)
