@@ -24,5 +24,3 @@ enum SASLResponse {
     }
 }
 
-/// `SASLResponse.decode` returns a `Result` with it.
-extension SASLFailure: Error {}
