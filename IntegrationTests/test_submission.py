@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import (CLIENT_HELO, HOSTNAME, PASSWORD, Server, apply_config_markers, check_name, split_stored,
+from conftest import (CLIENT_HELO, HOSTNAME, PASSWORD, Server, apply_config_markers, check_name, run_cli, split_stored,
                       wait_tmp_empty)
 
 ALICE = "alice@test.example"
@@ -206,3 +206,24 @@ def test_mail_from_null_and_own_addresses_are_allowed(submission_server, datadir
         for sender in ["", ALICE, "ALICE+tag@Test.Example", "info@test.example"]:
             client.sendmail(sender, [BOB], message(f"as {sender or 'null'}", sender=ALICE))
     assert len(datadir.wait_new(BOB, 4)) == 4
+
+
+def test_send_as_grants_apply_while_the_server_runs(submission_server, datadir):
+    """`tsubame user send-as add` lets an account use another address (or a whole domain) in
+    MAIL FROM and the header From, at once; `remove` takes it back."""
+    def send(sender):
+        with submit_465(submission_server, datadir) as client:
+            client.login(ALICE, PASSWORD)
+            try:
+                client.sendmail(sender, [BOB], message(f"as {sender}", sender=sender))
+                return 250
+            except smtplib.SMTPSenderRefused as refused:
+                return refused.smtp_code
+
+    assert send("news@partner.example") == 550
+    run_cli("user", "send-as", "add", ALICE, "@partner.example", "--data", datadir.path)
+    assert send("news@partner.example") == 250
+    assert send("News@PARTNER.example") == 250
+    run_cli("user", "send-as", "remove", ALICE, "@partner.example", "--data", datadir.path)
+    assert send("news@partner.example") == 550
+    assert len(datadir.wait_new(BOB, 2)) == 2

@@ -181,6 +181,22 @@ def test_per_user_limits_are_450(datadir, start_server):
         assert client.docmd("MAIL", f"FROM:<{BOB}>")[0] == 250
 
 
+def test_hourly_recipient_limit_counts_accepted_recipients_only(datadir, start_server):
+    """`max_recipients_per_hour` counts recipients that were accepted: an unknown local user
+    (550) uses up nothing; past the limit, 450 4.7.1."""
+    datadir.set_table("submission", max_recipients_per_hour=3)
+    server = start_server()
+    with submit_465(server, datadir) as client:
+        client.login(ALICE, PASSWORD)
+        assert client.docmd("MAIL", f"FROM:<{ALICE}>")[0] == 250
+        assert client.docmd("RCPT", "TO:<nobody@test.example>")[0] == 550
+        assert client.docmd("RCPT", f"TO:<{BOB}>")[0] == 250
+        assert client.docmd("RCPT", "TO:<one@example.net>")[0] == 250
+        assert client.docmd("RCPT", "TO:<two@example.net>")[0] == 250
+        code, text = client.docmd("RCPT", "TO:<three@example.net>")
+        assert code == 450 and text.startswith(b"4.7.1 "), (code, text)
+
+
 def test_port_25_with_auth_on_offers_but_does_not_require_it(datadir, start_server):
     """`[smtp] auth = true`: the MX offers AUTH inside TLS; mail from other servers still needs
     no login, and without one relaying stays refused."""

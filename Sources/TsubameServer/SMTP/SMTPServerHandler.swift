@@ -217,13 +217,17 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         let lookup: EventLoopFuture<RecipientVerdict<ResolvedRecipient>>
         if let account = session.authenticatedAccount {
             let recipients = session.envelope?.recipients.count ?? 0
-            if !server.submissionLimiter.admitRecipient(account: account, recipientsInMessage: recipients,
-                                                        now: NIODeadline.now().uptimeNanoseconds) {
-                lookup = context.eventLoop.makeSucceededFuture(.recipientLimitReached)
-            } else {
-                lookup = server.resolver.verdict(for: mailbox, recipientDelimiter: delimiter, on: context.eventLoop)
-                    .map { Self.relayingForAuthenticatedUser($0, mailbox) }
-            }
+            let limiter = server.submissionLimiter
+            // Only a recipient that would be accepted counts against the account's limits: an
+            // unknown local user refused with 550 uses up nothing.
+            lookup = server.resolver.verdict(for: mailbox, recipientDelimiter: delimiter, on: context.eventLoop)
+                .map { Self.relayingForAuthenticatedUser($0, mailbox) }
+                .map { verdict in
+                    guard case .accept = verdict else { return verdict }
+                    let admitted = limiter.admitRecipient(account: account, recipientsInMessage: recipients,
+                                                          now: NIODeadline.now().uptimeNanoseconds)
+                    return admitted ? verdict : .recipientLimitReached
+                }
         } else {
             lookup = server.resolver.verdict(for: mailbox, recipientDelimiter: delimiter, on: context.eventLoop)
         }
