@@ -120,6 +120,9 @@ def test_smtplib_starttls_login_byte_exact(submission_server, datadir):
     assert trace.startswith(f"Return-Path: <{ALICE}>\nReceived: from {CLIENT_HELO} ([127.0.0.1])\n".encode()), trace
     assert b"\n\t(using TLSv1." in trace and f"with ESMTPSA id ".encode() in trace and f"for <{BOB}>;".encode() in trace
     check_name(stored)
+    # The maillog line names the login, as Postfix's sasl_username= does.
+    accepted = submission_server.wait_for_line(r"smtp: accepted .*", 10).group(0)
+    assert f"sasl_username={ALICE}" in accepted and "proto=ESMTPSA" in accepted, accepted
 
 
 def _scram_login(client, user, password):

@@ -36,10 +36,13 @@ final class MessageTransfer {
     /// Only for submissions.
     private var headerScanner: SubmissionHeaderScanner?
     private let hostname: String
+    /// The logged-in account of a submission, for the log (as Postfix's `sasl_username=`).
+    private let account: String?
 
     init(envelope: SMTPEnvelope<ResolvedRecipient>, greeting: SMTPSession<ResolvedRecipient>.Greeting,
          protocolName: String, clientAddress: String, tls: String?, config: TsubameConfiguration, store: MaildirStore,
-         framing: MessageContentDecoder.Framing, allocator: ByteBufferAllocator, submission: Bool = false) {
+         framing: MessageContentDecoder.Framing, allocator: ByteBufferAllocator, account: String? = nil) {
+        self.account = account
         self.envelope = envelope
         self.clientAddress = clientAddress
         self.clientName = greeting.name
@@ -58,7 +61,7 @@ final class MessageTransfer {
             singleRecipient: envelope.recipients.count == 1 ? envelope.recipients[0].address : nil,
             date: RFC5322Date.format(secondsSince1970: Int(time(nil))), tls: tls, utf8: envelope.smtputf8)
         self.plan = Self.plan(for: envelope)
-        self.headerScanner = submission ? SubmissionHeaderScanner() : nil
+        self.headerScanner = account != nil ? SubmissionHeaderScanner() : nil
     }
 
     /// The store's message, begun with the prefix once the header is known.
@@ -179,6 +182,7 @@ final class MessageTransfer {
             "proto": "\(protocolName)",
             "helo": "\(clientName)",
         ]
+        if let account { metadata["sasl_username"] = "\(account)" }
         metadata["result"] = "\(result)"
         return metadata
     }

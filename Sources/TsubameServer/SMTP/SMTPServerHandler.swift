@@ -285,7 +285,7 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         transfer = MessageTransfer(
             envelope: envelope, greeting: greeting, protocolName: session.protocolName,
             clientAddress: connection.clientAddress, tls: tlsInfo.summary, config: config, store: server.store, framing: framing,
-            allocator: context.channel.allocator, submission: session.authenticatedAccount != nil)
+            allocator: context.channel.allocator, account: session.authenticatedAccount)
     }
 
     /// Moves received content to the spool file once enough has gathered, pausing input.
