@@ -110,6 +110,12 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
+        // Delivery status notifications (RFC 3464, RFC 6533): a pure builder of bounces and
+        // delay notices for the outbound queue. SMTPProtocol only for RFC 5322 dates.
+        .target(
+            name: "DeliveryReports",
+            dependencies: ["SMTPProtocol"]
+        ),
         // The thin command line shell.
         .executableTarget(
             name: "tsubame",
@@ -149,6 +155,11 @@ let package = Package(
         .testTarget(
             name: "TLSProbeTests",
             dependencies: ["TLSProbe", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "DeliveryReportsTests",
+            dependencies: ["DeliveryReports"],
+            exclude: ["check_reports.py"]
         ),
         .testTarget(
             name: "TsubameUnitTests",
