@@ -49,11 +49,30 @@ struct HumanReadableExplanation {
             } ?? ""
             let said = ReportFieldText.sanitized(reply.lines.joined(separator: " "), allowUTF8: true,
                                                  maximumBytes: limits.maximumDiagnosticBytes)
-            line += ":\n    the server\(remote) said: \(reply.code) \(said)"
+            line += ":\n" + Self.wrapped("the server\(remote) said: \(reply.code) \(said)", indent: "    ")
         } else {
             line += ": status \(EnhancedStatusCode(recipient.status) ?? .generic(for: recipient.action))"
         }
         return line + "\n"
+    }
+
+    /// Word-wrapped at 76 columns for a readable message; a longer word keeps its own line
+    /// (bounded by the diagnostic limit, so under RFC 5322 §2.1.1's 998 octets).
+    static func wrapped(_ text: String, indent: String, width: Int = 76) -> String {
+        var output = indent
+        var lineLength = indent.count
+        for word in text.split(separator: " ") {
+            if lineLength > indent.count && lineLength + 1 + word.count > width {
+                output += "\n" + indent
+                lineLength = indent.count
+            } else if lineLength > indent.count {
+                output += " "
+                lineLength += 1
+            }
+            output += word
+            lineLength += word.count
+        }
+        return output
     }
 
     private var contentNote: String {

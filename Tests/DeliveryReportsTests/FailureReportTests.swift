@@ -60,7 +60,13 @@ struct FailureReportTests {
 
     @Test func explanationNamesTheRecipientTheReplyAndTheAttachment() {
         let text = ReportAnatomy(report).parts[0].body
-        #expect(text.contains("  <bob@remote.example>:\n    the server mx1.remote.example said: 550 5.1.1"))
+        #expect(text.contains("""
+              <bob@remote.example>:
+                the server mx1.remote.example said: 550 5.1.1 <bob@remote.example>:
+                Recipient address rejected: User unknown
+
+            """))
+        #expect(text.split(separator: "\n").allSatisfy { $0.count <= 76 })
         #expect(text.contains("will not be sent again"))
         #expect(text.contains("The original message is attached."))
         #expect(ReportAnatomy(report).parts[0].header["content-transfer-encoding"] == "7bit")
