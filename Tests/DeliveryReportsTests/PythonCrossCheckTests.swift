@@ -57,22 +57,45 @@ struct PythonCrossCheckTests {
         ]
     }
 
-    static let python: String? = ["/usr/bin/python3", "/usr/local/bin/python3", "/opt/homebrew/bin/python3"]
+    /// python3 from PATH, as a shell would find it.
+    static let python: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/usr/local/bin")
+        .split(separator: ":").map { "\($0)/python3" }
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
     @Test func pythonEmailPackageParsesEveryReport() throws {
+        let files = Self.cases.map { item in
+            (item.name, item.report.bytes, ["status_type": item.statusType, "returned_type": item.returnedType,
+                                            "recipients": item.recipients] as [String: Any])
+        }
+        let (status, output) = try Self.runChecker(on: files)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("checked \(Self.cases.count) reports"), "\(output)")
+    }
+
+    /// The cross-check must be able to fail: a report with another Status than expected is refused.
+    @Test func pythonCheckRefusesAReportWithAWrongStatus() throws {
+        let item = Self.cases[0]
+        let expected: [String: Any] = ["status_type": item.statusType, "returned_type": item.returnedType,
+                                       "recipients": [["Status": "5.7.1"]]]
+        let (status, output) = try Self.runChecker(on: [("wrong", item.report.bytes, expected)])
+        #expect(status != 0)
+        #expect(output.contains("wrong.eml: Status: '5.1.1' != '5.7.1'"), "\(output)")
+    }
+
+    /// Writes each report and its expectations to a fresh temporary folder and runs
+    /// check_reports.py on it; returns the exit status and the combined output.
+    static func runChecker(on files: [(name: String, bytes: [UInt8], expected: [String: Any])]) throws
+        -> (status: Int32, output: String) {
         // python3 is on the CI machine; a missing one must fail, not pass silently.
         let python = try #require(Self.python, "python3 is needed for this cross-check")
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("tsubame-dsn-\(UInt64.random(in: 0...UInt64.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        for item in Self.cases {
-            try Data(item.report.bytes).write(to: folder.appendingPathComponent("\(item.name).eml"))
-            let expected: [String: Any] = ["status_type": item.statusType, "returned_type": item.returnedType,
-                                           "recipients": item.recipients]
-            try JSONSerialization.data(withJSONObject: expected)
-                .write(to: folder.appendingPathComponent("\(item.name).json"))
+        for file in files {
+            try Data(file.bytes).write(to: folder.appendingPathComponent("\(file.name).eml"))
+            try JSONSerialization.data(withJSONObject: file.expected)
+                .write(to: folder.appendingPathComponent("\(file.name).json"))
         }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("check_reports.py")
@@ -85,30 +108,6 @@ struct PythonCrossCheckTests {
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
-        #expect(output.contains("checked \(Self.cases.count) reports"), "\(output)")
-    }
-
-    /// The cross-check must be able to fail: a report with a broken structure is refused.
-    @Test func pythonCheckRefusesAReportWithAWrongStatus() throws {
-        let python = try #require(Self.python, "python3 is needed for this cross-check")
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tsubame-dsn-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let item = Self.cases[0]
-        try Data(item.report.bytes).write(to: folder.appendingPathComponent("wrong.eml"))
-        let expected: [String: Any] = ["status_type": item.statusType, "returned_type": item.returnedType,
-                                       "recipients": [["Status": "5.7.1"]]]
-        try JSONSerialization.data(withJSONObject: expected).write(to: folder.appendingPathComponent("wrong.json"))
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("check_reports.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script.path, folder.path]
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        return (process.terminationStatus, output)
     }
 }
