@@ -116,46 +116,42 @@ public struct DNSMessage: Hashable, Sendable {
 enum DNSRecordDataParser {
     static func parse(type: DNSRecordType, length: Int, reader: inout DNSWireReader) throws(DNSParseError) -> DNSRecordData {
         let end = reader.offset + length
-        do {
-            switch type {
-            case .a:
-                guard length == 4 else { throw DNSParseError.badRecordData(type) }
-                return .a(IPv4Address(validated: try reader.octets(4)))
-            case .aaaa:
-                guard length == 16 else { throw DNSParseError.badRecordData(type) }
-                return .aaaa(IPv6Address(validated: try reader.octets(16)))
-            case .mx:
-                // RFC 1035 §3.3.9; the exchange may be compressed (RFC 3597 §4).
-                let preference = try reader.u16()
-                return .mx(MXRecord(preference: preference, exchange: try reader.name()))
-            case .cname:
-                return .cname(try reader.name())
-            case .ptr:
-                return .ptr(try reader.name())
-            case .soa:
-                return .soa(SOARecord(primaryServer: try reader.name(), responsibleMailbox: try reader.name(),
-                                      serial: try reader.u32(), refresh: try reader.u32(), retry: try reader.u32(),
-                                      expire: try reader.u32(), minimum: try reader.u32()))
-            case .txt:
-                // RFC 1035 §3.3.14: one or more <character-string>s, each a length octet and data.
-                var strings: [[UInt8]] = []
-                repeat {
-                    let count = Int(try reader.u8())
-                    guard reader.offset + count <= end else { throw DNSParseError.badRecordData(type) }
-                    strings.append(try reader.octets(count))
-                } while reader.offset < end
-                return .txt(TXTRecord(strings: strings))
-            case .tlsa:
-                // RFC 6698 §2.1: three octets, then the association data (the rest).
-                guard length >= 3 else { throw DNSParseError.badRecordData(type) }
-                return .tlsa(TLSARecord(usage: try reader.u8(), selector: try reader.u8(), matchingType: try reader.u8(),
-                                        associationData: try reader.octets(length - 3)))
-            default:
-                return .opaque(try reader.octets(length))
-            }
-        } catch .truncated where reader.offset <= end {
-            // Ran out of the whole message inside RDATA: report it as bad data of this type.
-            throw .badRecordData(type)
+        switch type {
+        case .a:
+            guard length == 4 else { throw .badRecordData(type) }
+            return .a(IPv4Address(validated: try reader.octets(4)))
+        case .aaaa:
+            guard length == 16 else { throw .badRecordData(type) }
+            return .aaaa(IPv6Address(validated: try reader.octets(16)))
+        case .mx:
+            // RFC 1035 §3.3.9; the exchange may be compressed (RFC 3597 §4).
+            let preference = try reader.u16()
+            return .mx(MXRecord(preference: preference, exchange: try reader.name()))
+        case .cname:
+            return .cname(try reader.name())
+        case .ptr:
+            return .ptr(try reader.name())
+        case .soa:
+            return .soa(SOARecord(primaryServer: try reader.name(), responsibleMailbox: try reader.name(),
+                                  serial: try reader.u32(), refresh: try reader.u32(), retry: try reader.u32(),
+                                  expire: try reader.u32(), minimum: try reader.u32()))
+        case .txt:
+            // RFC 1035 §3.3.14: one or more <character-string>s, each a length octet and data.
+            guard length > 0 else { throw .badRecordData(type) }
+            var strings: [[UInt8]] = []
+            repeat {
+                let count = Int(try reader.u8())
+                guard reader.offset + count <= end else { throw .badRecordData(type) }
+                strings.append(try reader.octets(count))
+            } while reader.offset < end
+            return .txt(TXTRecord(strings: strings))
+        case .tlsa:
+            // RFC 6698 §2.1: three octets, then the association data (the rest).
+            guard length >= 3 else { throw .badRecordData(type) }
+            return .tlsa(TLSARecord(usage: try reader.u8(), selector: try reader.u8(), matchingType: try reader.u8(),
+                                    associationData: try reader.octets(length - 3)))
+        default:
+            return .opaque(try reader.octets(length))
         }
     }
 }

@@ -91,7 +91,7 @@ public struct DNSResolver: Sendable {
                 // DO=1 so a validating resolver sets AD (RFC 6840 §5.7), only if we will use it.
                 let query = DNSQuery.random(name: name, type: type, dnssecOK: trusted)
                 let result: DNSResult<DNSRecordData>
-                do {
+                do throws(DNSFailure) {
                     let message = try await transport.exchange(query, with: server, timeout: configuration.timeout)
                     result = DNSAnswerInterpreter.interpret(message, for: query)
                 } catch {

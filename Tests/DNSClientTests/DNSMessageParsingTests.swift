@@ -114,7 +114,7 @@ struct DNSMessageParsingTests {
 
     @Test func refusesRecordDataThatDoesNotFitItsType() {
         for (type, rdata) in [(DNSRecordType.a, [UInt8]([1, 2, 3])), (.aaaa, [1, 2, 3, 4]), (.tlsa, [3, 1]),
-                              (.txt, [5, 65]), (.mx, [0, 10, 2, 65, 65, 0, 99])] {
+                              (.txt, [5, 65]), (.txt, []), (.mx, [0, 10, 2, 65, 65, 0, 99])] {
             var packet = PacketBuilder(answers: 1)
             packet.question("example.org", type)
             packet.record("example.org", type, rdata: rdata)

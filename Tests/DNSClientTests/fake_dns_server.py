@@ -45,7 +45,8 @@ def answer(data, over_tcp):
     request = DNSRecord.parse(data)
     name = str(request.q.qname).lower()
     qtype = QTYPE[request.q.qtype]
-    reply = request.reply()  # QR=1, RD copied, RA=1, the question echoed
+    reply = request.reply()  # QR=1, RA=1, the question echoed; dnslib copies the other flags
+    reply.header.ad = 0  # set below only for signed.test (our query's AD=1 must not come back)
     if name == "silent.test.":
         return []
     if name == "servfail.test.":
@@ -72,8 +73,9 @@ def answer(data, over_tcp):
     if name == "badtcp.test.":
         return [packed[:len(packed) - 5]]
     if name == "spoof.test.":
-        wrong_id = DNSRecord.parse(packed)
+        wrong_id = request.reply()
         wrong_id.header.id = (request.header.id + 1) % 65536
+        wrong_id.add_answer(RR("spoof.test.", QTYPE.A, ttl=300, rdata=A("203.0.113.1")))
         other_name = request.reply()
         other_name.q.qname = DNSLabel("other.test.")
         other_name.add_answer(RR("other.test.", QTYPE.A, ttl=300, rdata=A("203.0.113.66")))
