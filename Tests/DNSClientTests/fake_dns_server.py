@@ -75,8 +75,10 @@ def answer(data, over_tcp):
     if name == "spoof.test.":
         wrong_id = request.reply()
         wrong_id.header.id = (request.header.id + 1) % 65536
+        wrong_id.header.ad = 0
         wrong_id.add_answer(RR("spoof.test.", QTYPE.A, ttl=300, rdata=A("203.0.113.1")))
         other_name = request.reply()
+        other_name.header.ad = 0
         other_name.q.qname = DNSLabel("other.test.")
         other_name.add_answer(RR("other.test.", QTYPE.A, ttl=300, rdata=A("203.0.113.66")))
         return [wrong_id.pack(), other_name.pack(), packed]
