@@ -116,6 +116,17 @@ let package = Package(
             name: "DeliveryReports",
             dependencies: ["SMTPProtocol"]
         ),
+        // A stub resolver: a pure DNS message codec (RFC 1035, EDNS0) and a SwiftNIO UDP/TCP
+        // transport to the configured recursive resolvers, with a TTL-bounded cache.
+        .target(
+            name: "DNSClient",
+            dependencies: [
+                "ProtocolSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // The thin command line shell.
         .executableTarget(
             name: "tsubame",
@@ -162,6 +173,12 @@ let package = Package(
             exclude: ["check_reports.py"]
         ),
         .testTarget(
+            name: "DNSClientTests",
+            dependencies: ["DNSClient", .product(name: "NIOCore", package: "swift-nio")],
+            // The fake recursive resolver (PyPI dnslib) the transport tests start.
+            exclude: ["fake_dns_server.py"]
+        ),
+        .testTarget(
             name: "TsubameUnitTests",
             dependencies: [
                 "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol", "SASL",
@@ -190,6 +207,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzSASL", ["SASL", "ProtocolSupport"]),
     ("FuzzCommandFramer", ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzConfig", ["TsubameConfig"]),
+    ("FuzzDNSMessage", ["DNSClient"]),
     ("FuzzPKIReaders", [
         "TsubamePKI",
         .product(name: "X509", package: "swift-certificates"),
