@@ -148,7 +148,7 @@ def test_queue_commands_hold_release_show_and_delete_while_the_server_runs(datad
         client.transaction("a@example.net", ["fwd@test.example"], b"Subject: q\r\n\r\nqueued\r\n")
     [entry] = datadir.queue_list()
     qid = entry["id"]
-    assert re.search(rf"\bid={re.escape(qid)}\b", server.log), "the queue id is the log's id"
+    server.wait_for_line(rf"\bid={re.escape(qid)}\b", 10)  # the queue id is the log's id
     listed = run_cli("queue", "list", "--data", datadir.path).stdout.decode()
     assert qid in listed and "<far@remote.example> pending" in listed
     run_cli("queue", "hold", qid, "--data", datadir.path)
@@ -162,7 +162,7 @@ def test_queue_commands_hold_release_show_and_delete_while_the_server_runs(datad
     run_cli("queue", "delete", qid, "--data", datadir.path)
     assert datadir.queue_list() == []
     assert not datadir.queued_file(entry).exists()
-    assert server.running
+    assert server.running()
 
 
 def test_an_old_format_queue_entry_is_taken_over_at_start(datadir, start_server):

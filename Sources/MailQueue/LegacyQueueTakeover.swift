@@ -86,7 +86,7 @@ public struct LegacyQueueTakeover {
         guard let sender, !recipients.isEmpty, recipients.count <= SQLiteQueueStore.maximumRecipients else {
             return nil
         }
-        let needsUTF8 = !(sender.utf8 + recipients.flatMap { $0.utf8 }).allSatisfy { $0 < 0x80 }
+        let needsUTF8 = !([sender] + recipients).allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
         return (sender, recipients, needsUTF8)
     }
 

@@ -16,7 +16,7 @@ enum QueueRows {
         let ret: String? = row["ret"]
         return QueuedMessage(
             id: row["id"], fileName: row["file_name"], reversePath: row["reverse_path"], envelopeID: row["envid"],
-            returnContent: try ret.map { value in
+            returnContent: try ret.map { (value: String) throws -> ReturnContent in
                 guard let parsed = ReturnContent(rawValue: value) else { throw QueueError.invalidInput("ret \(value)") }
                 return parsed
             },

@@ -52,16 +52,15 @@ extension SQLiteQueueStore {
                 """, arguments: [messageID, position]) else {
                 throw QueueError.notInFlight(messageID: messageID, position: position)
             }
-            let status: RecipientStatus
-            let reply: RecordedReply
+            let (status, reply): (RecipientStatus, RecordedReply) = switch outcome {
+            case .delivered(let reply): (.delivered, reply)
+            case .failed(let reply): (.failed, reply)
+            case .deferred(let reply): (.pending, reply)
+            }
             var next = try Int64.fetchOne(db, sql: """
                 SELECT next_attempt_at FROM queue_recipients WHERE message_id = ? AND position = ?
                 """, arguments: [messageID, position]) ?? Self.seconds(time)
-            switch outcome {
-            case .delivered(let r): (status, reply) = (.delivered, r)
-            case .failed(let r): (status, reply) = (.failed, r)
-            case .deferred(let r):
-                (status, reply) = (.pending, r)
+            if case .deferred = outcome {
                 // From the reply, not from the claim: an attempt that took the 10 minutes of
                 // RFC 5321 §4.5.3.2.6 must not be due again the moment it ends.
                 next = Self.seconds(nextAttempt(after: attempts, from: time))

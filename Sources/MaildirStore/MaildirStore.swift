@@ -1,4 +1,3 @@
-import Foundation
 import MailQueue
 import NIOConcurrencyHelpers
 import NIOCore

@@ -8,21 +8,24 @@ enum QueueJSON {
         return [
             "id": message.id, "file": message.fileName, "sender": message.reversePath,
             "size": message.size, "arrival": time(message.arrival), "expiry": time(message.expiry),
-            "held": message.held, "account": message.submittingAccount as Any,
-            "envid": message.envelopeID as Any, "ret": message.returnContent?.rawValue as Any,
+            "held": message.held, "account": nullable(message.submittingAccount),
+            "envid": nullable(message.envelopeID), "ret": nullable(message.returnContent?.rawValue),
             "needs_8bitmime": message.needs8BitMIME, "needs_smtputf8": message.needsSMTPUTF8,
             "recipients": entry.recipients.map { recipient in
                 [
                     "address": recipient.address, "domain": recipient.destinationDomain,
                     "status": recipient.status.rawValue, "attempts": recipient.attempts,
-                    "next_attempt": time(recipient.nextAttempt), "last_reply": recipient.lastReply as Any,
-                    "enhanced_code": recipient.lastEnhancedCode as Any, "remote_host": recipient.remoteHost as Any,
-                    "orcpt": recipient.originalRecipient as Any, "notify": recipient.notify as Any,
+                    "next_attempt": time(recipient.nextAttempt), "last_reply": nullable(recipient.lastReply),
+                    "enhanced_code": nullable(recipient.lastEnhancedCode), "remote_host": nullable(recipient.remoteHost),
+                    "orcpt": nullable(recipient.originalRecipient), "notify": nullable(recipient.notify),
                     "delay_notice_sent": recipient.delayNoticeSent,
                 ] as [String: Any]
             },
         ]
     }
+
+    /// JSONSerialization takes no Optional: a missing value is JSON null.
+    static func nullable(_ value: String?) -> Any { value ?? NSNull() }
 
     static func print(_ value: Any) throws {
         let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
@@ -30,7 +33,9 @@ enum QueueJSON {
     }
 
     static func time(_ date: Date) -> String {
-        date.formatted(.iso8601)
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
     }
 }
 
