@@ -45,10 +45,17 @@ let package = Package(
             name: "SMTPProtocol",
             dependencies: ["ProtocolSupport", "SASL", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // The outbound queue: message files in DATA/queue/messages, their envelope and
+        // per-recipient state behind `QueueStore` (SQLite through GRDB).
+        .target(
+            name: "MailQueue",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Durable Maildir delivery (write, fsync, link into new/, fsync the directory).
         .target(
             name: "MaildirStore",
             dependencies: [
+                "MailQueue",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -87,7 +94,7 @@ let package = Package(
             name: "TsubameServer",
             dependencies: [
                 "SMTPProtocol", "POP3Protocol", "ProtocolSupport", "MaildirStore", "AccountDirectory", "TsubameConfig",
-                "TsubamePKI",
+                "TsubamePKI", "MailQueue",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -131,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "tsubame",
             dependencies: [
-                "TsubameServer", "AccountDirectory", "TsubameConfig", "MaildirStore", "TsubamePKI", "TLSProbe",
+                "TsubameServer", "AccountDirectory", "TsubameConfig", "MaildirStore", "TsubamePKI", "TLSProbe", "MailQueue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -179,9 +186,13 @@ let package = Package(
             exclude: ["fake_dns_server.py"]
         ),
         .testTarget(
+            name: "MailQueueTests",
+            dependencies: ["MailQueue", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
             name: "TsubameUnitTests",
             dependencies: [
-                "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol", "SASL",
+                "MailQueue", "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol", "SASL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -6,6 +6,7 @@ own data directory, created with `tsubame init`, and its own server process
 listening on an ephemeral port on 127.0.0.1.
 """
 
+import json
 import os
 import re
 import signal
@@ -134,6 +135,16 @@ class DataDir:
             else:
                 table = "\n" + line + table
         self.config.write_text(text[:start] + table + text[end:], encoding="utf-8")
+
+    # Outbound queue helpers -------------------------------------------------
+
+    def queue_list(self):
+        """`tsubame queue list --json`: the queued messages with their recipients."""
+        return json.loads(run_cli("queue", "list", "--json", "--data", self.path).stdout)
+
+    def queued_file(self, entry):
+        """The content file of a `queue_list` entry, in DATA/queue/messages/."""
+        return self.path / "queue" / "messages" / entry["file"]
 
     # Maildir helpers -------------------------------------------------------
 

@@ -135,12 +135,50 @@ def test_alias_to_a_remote_address_waits_in_the_outbound_queue(datadir, start_se
     server = start_server()
     with server.connect() as client:
         client.transaction("a@example.net", ["fwd@test.example"], b"Subject: q\r\n\r\nqueued\r\n")
-    queue = datadir.path / "queue" / "new"
-    envelopes = list(queue.glob("*.envelope"))
-    assert len(envelopes) == 1
-    assert envelopes[0].read_text() == "sender a@example.net\nrecipient far@remote.example\n"
-    message = envelopes[0].with_suffix("")
-    assert message.read_bytes().endswith(b"Subject: q\n\nqueued\n")
+    [entry] = datadir.queue_list()
+    assert entry["sender"] == "a@example.net" and entry["account"] is None
+    assert [r["address"] for r in entry["recipients"]] == ["far@remote.example"]
+    assert datadir.queued_file(entry).read_bytes().endswith(b"Subject: q\n\nqueued\n")
+
+
+def test_queue_commands_hold_release_show_and_delete_while_the_server_runs(datadir, start_server):
+    run_cli("alias", "add", "fwd@test.example", "far@remote.example", "--data", datadir.path)
+    server = start_server()
+    with server.connect() as client:
+        client.transaction("a@example.net", ["fwd@test.example"], b"Subject: q\r\n\r\nqueued\r\n")
+    [entry] = datadir.queue_list()
+    qid = entry["id"]
+    server.wait_for_line(rf"\bid={re.escape(qid)}\b", 10)  # the queue id is the log's id
+    listed = run_cli("queue", "list", "--data", datadir.path).stdout.decode()
+    assert qid in listed and "<far@remote.example> pending" in listed
+    run_cli("queue", "hold", qid, "--data", datadir.path)
+    assert datadir.queue_list()[0]["held"] is True
+    shown = run_cli("queue", "show", qid, "--data", datadir.path).stdout.decode()
+    assert "held: yes" in shown and "to: <far@remote.example> pending attempts=0" in shown
+    run_cli("queue", "release", qid, "--data", datadir.path)
+    assert datadir.queue_list()[0]["held"] is False
+    missing = run_cli("queue", "hold", "NOSUCHID", "--data", datadir.path, check=False)
+    assert missing.returncode != 0 and b"no queued message NOSUCHID" in missing.stderr
+    run_cli("queue", "delete", qid, "--data", datadir.path)
+    assert datadir.queue_list() == []
+    assert not datadir.queued_file(entry).exists()
+    assert server.running()
+
+
+def test_an_old_format_queue_entry_is_taken_over_at_start(datadir, start_server):
+    """What queue/new held before the queue database (NAME and NAME.envelope) becomes a queue
+    entry at start, and the envelope file goes."""
+    new = datadir.path / "queue" / "new"
+    new.mkdir(parents=True, exist_ok=True)
+    name = "1700000000.M1P2Q3.old.example,S=12,W=14"
+    (new / name).write_bytes(b"Subject: o\n\n")
+    (new / f"{name}.envelope").write_text("sender a@example.net\nrecipient far@remote.example\n")
+    start_server()
+    [entry] = datadir.queue_list()
+    assert entry["sender"] == "a@example.net" and entry["file"] == name
+    assert [r["address"] for r in entry["recipients"]] == ["far@remote.example"]
+    assert datadir.queued_file(entry).read_bytes() == b"Subject: o\n\n"
+    assert list(new.iterdir()) == []
 
 
 def test_a_password_login_adds_the_scram_keys_a_user_lacks(datadir, start_server):

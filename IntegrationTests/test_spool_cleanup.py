@@ -163,7 +163,8 @@ def test_clients_vanishing_inside_data_and_bdat_leave_nothing(server, datadir):
     wait_until_clean(server, datadir, idle)
 
     assert datadir.all_files("new") == [], f"a cut-short message was stored (seed {seed})"
-    assert list((datadir.path / "queue" / "new").glob("*")) == []
+    assert datadir.queue_list() == []
+    assert list((datadir.path / "queue" / "messages").glob("*")) == []
     message = b"Subject: after the storm\r\n\r\nstill here\r\n"
     server.deliver(f"alice@{DOMAIN}", message)
     [stored] = datadir.wait_new(f"alice@{DOMAIN}")

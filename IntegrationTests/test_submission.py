@@ -160,23 +160,24 @@ def test_scram_with_scramp_right_and_wrong_proof(submission_server, datadir):
 
 
 def test_remote_recipient_is_queued_durably(datadir, start_server):
-    """Authenticated users may address any domain (RFC 6409): the remote recipient is in
-    queue/ before the 250, and still there after SIGKILL and a restart."""
+    """Authenticated users may address any domain (RFC 6409): the remote recipient is in the
+    queue (file and rows) before the 250, and still there after SIGKILL and a restart."""
     server = start_server()
     with submit_587(server, datadir) as client:
         client.login(ALICE, PASSWORD)
         refused = client.sendmail(ALICE, [REMOTE], message("to remote", to=REMOTE))
         assert refused == {}
-        queue = datadir.path / "queue" / "new"
-        envelopes = list(queue.glob("*.envelope"))  # right after the 250, before QUIT
-        assert len(envelopes) == 1, list(queue.iterdir())
-    assert envelopes[0].read_text() == f"sender {ALICE}\nrecipient {REMOTE}\n"
-    stored = envelopes[0].with_suffix("").read_bytes()
+        [entry] = datadir.queue_list()  # right after the 250, before QUIT
+    assert entry["sender"] == ALICE and entry["account"] == ALICE and not entry["held"]
+    assert [(r["address"], r["domain"], r["status"], r["attempts"]) for r in entry["recipients"]] == \
+        [(REMOTE, REMOTE.rsplit("@", 1)[1], "pending", 0)]
+    stored = datadir.queued_file(entry).read_bytes()
     assert b"Subject: to remote\n" in stored and b" with ESMTPSA id " in stored
+    assert entry["size"] == len(stored)
     server.kill()
     start_server()
-    assert envelopes[0].read_text() == f"sender {ALICE}\nrecipient {REMOTE}\n"
-    assert envelopes[0].with_suffix("").read_bytes() == stored
+    assert datadir.queue_list() == [entry]
+    assert datadir.queued_file(entry).read_bytes() == stored
     wait_tmp_empty(datadir)
 
 

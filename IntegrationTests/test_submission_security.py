@@ -91,7 +91,8 @@ def test_header_from_of_someone_else_is_refused(submission_server, datadir, head
             client.sendmail(ALICE, [BOB, REMOTE], msg)
         assert refused.value.smtp_code == 550 and refused.value.smtp_error.startswith(b"5.7.1 ")
     assert_nothing_stored(datadir)
-    assert list((datadir.path / "queue" / "new").glob("*")) == []
+    assert datadir.queue_list() == []
+    assert list((datadir.path / "queue" / "messages").glob("*")) == []
 
 
 @pytest.mark.auth_config(failure_delay_ms=150, max_failure_delay_ms=150, account_failure_delay_ms=0,
@@ -226,5 +227,5 @@ def test_plaintext_auth_on_loopback_follows_allow_plaintext(datadir, start_serve
         assert client.has_extn("auth") or client.ehlo(CLIENT_HELO) and client.has_extn("auth")
         client.login(ALICE, PASSWORD)
         client.sendmail(ALICE, [REMOTE], message("plaintext loopback", to=REMOTE))
-    [envelope] = (datadir.path / "queue" / "new").glob("*.envelope")
-    assert b" with ESMTPA id " in envelope.with_suffix("").read_bytes()
+    [entry] = datadir.queue_list()
+    assert b" with ESMTPA id " in datadir.queued_file(entry).read_bytes()

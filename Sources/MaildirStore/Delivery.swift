@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
+import MailQueue
 
 /// Moves a synced spool file into every destination, all or nothing.
 struct Delivery {
@@ -25,10 +27,20 @@ struct Delivery {
                 directoriesToSync.append("\(maildir)/new")
             }
             if !plan.remoteRecipients.isEmpty {
-                created += try enqueueForRelay(spoolPath: spool.path, fileName: fileName)
-                directoriesToSync.append("\(store.queueRoot)/new")
+                guard store.queue != nil else { throw NoOutboundQueue() }
+                try store.queueFolder.createMessagesFolder()
+                try POSIX.makeDirectories("\(store.queueRoot)/tmp")  // placeFile's copy fallback
+                let target = store.queueFolder.messagePath(fileName)
+                try placeFile(from: spool.path, to: target, maildir: store.queueRoot)
+                created.append(target)
+                directoriesToSync.append(store.queueFolder.messagesPath)
             }
             for directory in Set(directoriesToSync) { try POSIX.syncDirectory(directory) }
+            // The rows last, once the file is durable: a committed row always has its file.
+            // Should the commit fail, the files go and the client is told to retry (451).
+            if let queue = store.queue, !plan.remoteRecipients.isEmpty {
+                try queue.enqueue(queuedMessage(fileName: fileName, size: spool.size))
+            }
         } catch {
             // All or nothing: a message the client will retry must not also be delivered.
             for path in created { unlink(path) }
@@ -70,22 +82,12 @@ struct Delivery {
         try POSIX.syncFile(output, path: target)
     }
 
-    /// Outbound queue entry: the message in queue/new/NAME and its envelope in
-    /// queue/new/NAME.envelope, renamed in last so a reader never sees half an entry.
-    private func enqueueForRelay(spoolPath: String, fileName: String) throws -> [String] {
-        let queue = store.queueRoot
-        if !POSIX.fileExists("\(queue)/new") { try MaildirStore.createMaildir(at: queue) }
-        let message = "\(queue)/new/\(fileName)"
-        try placeFile(from: spoolPath, to: message, maildir: queue)
-        let envelopeText = (["sender \(plan.reversePath)"] + plan.remoteRecipients.map { "recipient \($0)" })
-            .joined(separator: "\n") + "\n"
-        let temporary = "\(queue)/tmp/\(fileName).envelope"
-        let descriptor = try POSIX.openNewFile(temporary)
-        defer { close(descriptor) }
-        try Array(envelopeText.utf8).withUnsafeBytes { try POSIX.writeAll(descriptor, $0, path: temporary) }
-        try POSIX.syncFile(descriptor, path: temporary)
-        let envelope = "\(message).envelope"
-        try POSIX.check(rename(temporary, envelope), "rename", envelope)
-        return [message, envelope]
+    /// The queue's rows for the remote recipients. The log id names the message in the queue too.
+    private func queuedMessage(fileName: String, size: Int) -> NewQueuedMessage {
+        NewQueuedMessage(
+            id: name.id, fileName: fileName, reversePath: plan.reversePath,
+            recipients: plan.remoteRecipients.map { NewQueuedRecipient(address: $0) },
+            needs8BitMIME: plan.needs8BitMIME, needsSMTPUTF8: plan.needsSMTPUTF8, size: size, arrival: Date(),
+            submittingAccount: plan.submittingAccount)
     }
 }

@@ -1,3 +1,4 @@
+import MailQueue
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -17,29 +18,49 @@ public struct LocalMailbox: Hashable, Sendable {
 public struct DeliveryPlan: Sendable, Equatable {
     /// Local mailboxes: one file, hard-linked into each Maildir's new/.
     public var mailboxes: [LocalMailbox]
-    /// Alias targets outside our domains. They wait, durably, in the outbound queue until the
-    /// delivery agent (a later part of Tsubame) sends them on.
+    /// Recipients outside our domains (submissions, alias targets). They wait, durably, in the
+    /// outbound queue (`QueueStore`) until the delivery agent sends them on.
     public var remoteRecipients: [String]
     public var reversePath: String
+    /// What the queue must know to pick a peer that can take the message (RFC 6152, RFC 6531).
+    public var needs8BitMIME: Bool
+    public var needsSMTPUTF8: Bool
+    /// The authenticated account of a submission.
+    public var submittingAccount: String?
 
-    public init(mailboxes: [LocalMailbox], remoteRecipients: [String], reversePath: String) {
+    public init(mailboxes: [LocalMailbox], remoteRecipients: [String], reversePath: String,
+                needs8BitMIME: Bool = false, needsSMTPUTF8: Bool = false, submittingAccount: String? = nil) {
         self.mailboxes = mailboxes
         self.remoteRecipients = remoteRecipients
         self.reversePath = reversePath
+        self.needs8BitMIME = needs8BitMIME
+        self.needsSMTPUTF8 = needsSMTPUTF8
+        self.submittingAccount = submittingAccount
     }
 }
 
+/// A message for remote recipients arrived, but this store was made without an outbound queue.
+public struct NoOutboundQueue: Error, CustomStringConvertible {
+    public var description: String { "no outbound queue to hold remote recipients" }
+}
+
 /// The mail store under the data folder: `mail/DOMAIN/LOCALPART/{tmp,new,cur}` Maildirs and
-/// the outbound queue `queue/`. All disk work runs on its own thread pool, never on an event loop.
+/// the outbound queue's files `queue/` with its rows in `queue`. All disk work runs on its own
+/// thread pool, never on an event loop.
 public final class MaildirStore: Sendable {
     public let dataDirectory: String
     public let hostname: String
     let threadPool: NIOThreadPool
+    /// Where remote recipients go; nil only for stores that never see one (tests, tools).
+    let queue: (any QueueIntake)?
+    let queueFolder: QueueFolder
 
-    public init(dataDirectory: String, hostname: String, threadPool: NIOThreadPool) {
+    public init(dataDirectory: String, hostname: String, threadPool: NIOThreadPool, queue: (any QueueIntake)? = nil) {
         self.dataDirectory = dataDirectory
         self.hostname = hostname
         self.threadPool = threadPool
+        self.queue = queue
+        self.queueFolder = QueueFolder(dataDirectory: dataDirectory)
     }
 
     public var mailRoot: String { "\(dataDirectory)/mail" }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import AccountDirectory
 import Logging
+import MailQueue
 import MaildirStore
 import NIOConcurrencyHelpers
 import NIOCore
@@ -37,6 +38,7 @@ public enum TsubameServer {
             logger.warning("primary_domain is not a local domain; <Postmaster> goes to the domain added first",
                            metadata: ["primary_domain": "\(configuration.primaryDomain)"])
         }
+        let queue = try OutboundQueueStartup.open(dataDirectory: dataFolder.path, logger: logger)
         let storageThreads = NIOThreadPool(numberOfThreads: configuration.server.storageThreads)
         // Recipient lookups and PKI upkeep; password hashing has threads of its own, so a login
         // flood never makes them wait.
@@ -69,7 +71,8 @@ public enum TsubameServer {
         let submissionLimiter = SubmissionLimiter(settings: configuration.submission)
         let smtpContext = SMTPServerContext(
             configuration: configBox,
-            store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads),
+            store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads,
+                                queue: queue),
             resolver: RecipientResolver(directory: serverDirectory,
                                         primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
             authenticator: authenticator, senders: serverDirectory, submissionLimiter: submissionLimiter,

@@ -25,7 +25,8 @@ struct Tsubame: AsyncParsableCommand {
         commandName: "tsubame",
         abstract: "An all-in-one mail server: SMTP in, Maildir storage, secure by default.",
         subcommands: [InitCommand.self, ServeCommand.self, UserCommand.self, DomainCommand.self,
-                      AliasCommand.self, ConfigCommand.self, CACommand.self, CertCommand.self])
+                      AliasCommand.self, ConfigCommand.self, CACommand.self, CertCommand.self,
+                      QueueCommand.self])
 }
 
 /// `--data DIR`, shared by every command.

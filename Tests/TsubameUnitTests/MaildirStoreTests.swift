@@ -6,6 +6,8 @@ import NIOCore
 import NIOPosix
 import Testing
 @testable import MaildirStore
+import MailQueue
+import NIOConcurrencyHelpers
 
 @Suite("Maildir store")
 struct MaildirStoreTests {
@@ -74,15 +76,59 @@ struct MaildirStoreTests {
         #expect(files("\(store.maildirPath(for: alice))/tmp").isEmpty)
     }
 
-    @Test func remoteAliasTargetsWaitInTheQueueWithTheirEnvelope() async throws {
-        let store = store()
-        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
+    @Test func remoteRecipientsWaitInTheQueueWithTheirEnvelope() async throws {
+        let queue = try SQLiteQueueStore(path: QueueFolder.databasePath(dataDirectory: root))
+        let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool, queue: queue)
+        let name = MaildirName.make(hostname: "h")
+        let message = store.beginMessage(name: name, traceHeaders: "X: y\n",
                                          plan: DeliveryPlan(mailboxes: [], remoteRecipients: ["far@remote.example"],
-                                                            reversePath: "a@b.example"))
+                                                            reversePath: "a@b.example", needs8BitMIME: true,
+                                                            submittingAccount: "a@b.example"))
         let fileName = try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
-        #expect(files("\(root)/queue/new") == [fileName, "\(fileName).envelope"])
-        let envelope = try String(contentsOfFile: "\(root)/queue/new/\(fileName).envelope", encoding: .utf8)
-        #expect(envelope == "sender a@b.example\nrecipient far@remote.example\n")
+        #expect(files("\(root)/queue/messages") == [fileName])
+        #expect(try String(contentsOfFile: "\(root)/queue/messages/\(fileName)", encoding: .utf8) == "X: y\nbody\n")
+        #expect(files("\(root)/queue/new").isEmpty && files("\(root)/queue/tmp").isEmpty)
+        let entry = try #require(try queue.entry(id: name.id))
+        #expect(entry.message.fileName == fileName && entry.message.reversePath == "a@b.example")
+        #expect(entry.message.needs8BitMIME && entry.message.submittingAccount == "a@b.example")
+        #expect(entry.message.size == 10)
+        #expect(entry.recipients.map(\.address) == ["far@remote.example"])
+    }
+
+    /// The rows are written only once the file is in queue/messages (and that folder synced):
+    /// a committed row never points to a missing file.
+    @Test func theQueueRowsComeAfterTheDurableFile() async throws {
+        let intake = RecordingIntake(messages: "\(root)/queue/messages")
+        let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool, queue: intake)
+        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "",
+                                         plan: DeliveryPlan(mailboxes: [], remoteRecipients: ["far@remote.example"],
+                                                            reversePath: ""))
+        let fileName = try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
+        #expect(intake.filesSeenAtEnqueue.withLockedValue { $0 } == [[fileName]])
+    }
+
+    /// All or nothing: when the rows cannot be written, the client gets 451 and retries, so
+    /// neither the queue file nor the local copies may stay.
+    @Test func aFailedEnqueueUndoesEveryDelivery() async throws {
+        let intake = RecordingIntake(messages: "\(root)/queue/messages", failure: QueueError.invalidInput("disk full"))
+        let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool, queue: intake)
+        let alice = LocalMailbox(domain: "example.org", localPart: "alice")
+        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "",
+                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: ["far@remote.example"],
+                                                            reversePath: ""))
+        await #expect(throws: QueueError.invalidInput("disk full")) {
+            try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
+        }
+        #expect(files("\(root)/queue/messages").isEmpty)
+        #expect(files(store.maildirPath(for: alice) + "/new").isEmpty && files(store.maildirPath(for: alice) + "/tmp").isEmpty)
+    }
+
+    @Test func remoteRecipientsWithoutAQueueAreRefused() async throws {
+        let message = store().beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "",
+                                           plan: DeliveryPlan(mailboxes: [], remoteRecipients: ["far@remote.example"],
+                                                              reversePath: ""))
+        await #expect(throws: NoOutboundQueue.self) { try await message.commit(ByteBuffer(string: "b\n"), on: loop).get() }
+        #expect(files("\(root)/queue/messages").isEmpty)
     }
 
     // MARK: One message's operations run in order
@@ -178,5 +224,23 @@ struct MaildirStoreTests {
     @Test func namesAreUnique() {
         let names = (0..<1000).map { _ in MaildirName.make(hostname: "h").base }
         #expect(Set(names).count == 1000)
+    }
+}
+
+/// A queue intake that notes what queue/messages held when enqueue was called, and may fail.
+final class RecordingIntake: QueueIntake, Sendable {
+    let messages: String
+    let failure: QueueError?
+    let filesSeenAtEnqueue = NIOLockedValueBox<[[String]]>([])
+
+    init(messages: String, failure: QueueError? = nil) {
+        self.messages = messages
+        self.failure = failure
+    }
+
+    func enqueue(_ message: NewQueuedMessage) throws {
+        let present = ((try? FileManager.default.contentsOfDirectory(atPath: messages)) ?? []).sorted()
+        filesSeenAtEnqueue.withLockedValue { $0.append(present) }
+        if let failure { throw failure }
     }
 }

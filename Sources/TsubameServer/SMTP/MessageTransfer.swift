@@ -60,7 +60,7 @@ final class MessageTransfer {
             serverName: config.hostname, protocolName: protocolName, id: name.id,
             singleRecipient: envelope.recipients.count == 1 ? envelope.recipients[0].address : nil,
             date: RFC5322Date.format(secondsSince1970: Int(time(nil))), tls: tls, utf8: envelope.smtputf8)
-        self.plan = Self.plan(for: envelope)
+        self.plan = Self.plan(for: envelope, account: account)
         self.headerScanner = account != nil ? SubmissionHeaderScanner() : nil
     }
 
@@ -88,7 +88,7 @@ final class MessageTransfer {
     }
 
     /// Every local mailbox once, every remote alias target once, whatever the RCPTs overlap.
-    static func plan(for envelope: SMTPEnvelope<ResolvedRecipient>) -> DeliveryPlan {
+    static func plan(for envelope: SMTPEnvelope<ResolvedRecipient>, account: String? = nil) -> DeliveryPlan {
         var mailboxes: [LocalMailbox] = []
         var remote: [String] = []
         var seenMailboxes = Set<LocalMailbox>()
@@ -106,7 +106,9 @@ final class MessageTransfer {
         case .null: sender = ""
         case .mailbox(let mailbox): sender = mailbox.description
         }
-        return DeliveryPlan(mailboxes: mailboxes, remoteRecipients: remote, reversePath: sender)
+        return DeliveryPlan(mailboxes: mailboxes, remoteRecipients: remote, reversePath: sender,
+                            needs8BitMIME: envelope.bodyType != .sevenBit, needsSMTPUTF8: envelope.smtputf8,
+                            submittingAccount: account)
     }
 
     var problems: MessageContentDecoder.Problems { decoder.problems }

@@ -1,0 +1,52 @@
+import Foundation
+
+/// What the SMTP server's storage threads need of the queue: nothing but adding to it.
+public protocol QueueIntake: Sendable {
+    /// Inserts the message and its recipients in one committed transaction. The message file
+    /// must already be durable in `DATA/queue/messages/` (written, fsync'd, linked, directory
+    /// fsync'd): once this returns, the server may answer 250. First attempt: at once.
+    func enqueue(_ message: NewQueuedMessage) throws
+}
+
+/// The queue's metadata: one row per message, one per recipient. Blocking: call from storage
+/// threads, the scheduler's threads or the command line, never from an event loop.
+///
+/// A PostgreSQL implementation can follow: `claimDue` is written as "select due rows, mark
+/// them in flight, in one transaction", which there becomes `SELECT … FOR UPDATE SKIP LOCKED`
+/// so that several delivery processes never claim the same recipient.
+public protocol QueueStore: QueueIntake {
+    /// Up to `maximumBatches` groups of due recipients (pending, next attempt ≤ now, message not
+    /// held), each of one message and one destination domain, at most `recipientsPerBatch`
+    /// recipients. Each claimed recipient is marked in flight and its attempt recorded (attempts
+    /// + 1, next attempt at the backoff) before this returns, so before anyone dials: a crash
+    /// during the attempt does not make it due again at once.
+    func claimDue(now: Date, maximumBatches: Int, recipientsPerBatch: Int) throws -> [ClaimedBatch]
+
+    /// Commits one recipient's result as soon as its reply arrived, which shrinks the window in
+    /// which a crash makes it be sent twice. Deferred recipients are due again at the backoff.
+    func record(_ outcome: AttemptOutcome, messageID: String, position: Int, at time: Date) throws
+
+    /// At start: whatever was in flight when the last process stopped goes back to pending,
+    /// keeping the next-attempt time its claim set. Returns how many recipients.
+    func recoverInterrupted() throws -> Int
+
+    /// Deletes the rows of a message none of whose recipients is pending or in flight; returns
+    /// its file name, for the caller to unlink after (rows first: a crash between leaves an
+    /// orphan file, never a row without a file). nil when something is still to be sent.
+    func removeIfFinished(messageID: String) throws -> String?
+
+    /// Messages past their expiry with recipients still pending (not in flight), for bounces.
+    func expiredMessages(now: Date) throws -> [QueueEntry]
+    /// Messages older than `warningAfter` with pending recipients not yet told of the delay.
+    func messagesNeedingDelayNotice(now: Date, warningAfter: TimeInterval) throws -> [QueueEntry]
+    func markDelayNoticeSent(messageID: String, positions: [Int]) throws
+    /// Gives up on pending recipients (expiry, `queue bounce`): failed, with `reason` as the reply.
+    func failPending(messageID: String, reason: RecordedReply) throws -> [QueuedRecipient]
+
+    // Administration.
+    func listEntries() throws -> [QueueEntry]
+    func entry(id: String) throws -> QueueEntry?
+    func setHeld(_ held: Bool, messageID: String) throws
+    /// Removes the rows whatever their state; returns the file name for the caller to unlink.
+    func delete(messageID: String) throws -> String
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import MailQueue
+import TsubameServer
+
+/// `tsubame queue list|show|hold|release|delete`. They open `DATA/queue.sqlite` beside the
+/// running server (WAL: readers and one writer at a time, the busy timeout waits for it).
+struct QueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Inspect and manage the outbound queue.",
+        subcommands: [List.self, Show.self, Hold.self, Release.self, Delete.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List queued messages and their recipients.")
+        @Flag(help: "One JSON array, for scripts.") var json = false
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let entries = try options.openQueue().listEntries()
+            if json { return try QueueJSON.print(entries.map(QueueJSON.entry)) }
+            for entry in entries { print(QueueText.summary(entry)) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one message's envelope and each recipient's state.")
+        @Argument(help: "The message id, as `queue list` and the log show it.") var id: String
+        @Flag(help: "JSON instead of text.") var json = false
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            guard let entry = try options.openQueue().entry(id: id) else { throw QueueError.noSuchMessage(id) }
+            if json { return try QueueJSON.print(QueueJSON.entry(entry)) }
+            print(QueueText.details(entry))
+        }
+    }
+
+    struct Hold: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Keep a message from being sent until released.")
+        @Argument var id: String
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            try options.openQueue().setHeld(true, messageID: id)
+            print("held \(id)")
+        }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let a held message be sent again.")
+        @Argument var id: String
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            try options.openQueue().setHeld(false, messageID: id)
+            print("released \(id)")
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a message from the queue without a notice to its sender.")
+        @Argument var id: String
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let fileName = try options.openQueue().delete(messageID: id)
+            // Rows first, then the file: a crash between leaves an orphan file, not a dangling row.
+            try QueueFolder(dataDirectory: options.folder.path).removeMessageFile(fileName)
+            print("deleted \(id)")
+        }
+    }
+}
+
+extension DataOption {
+    func openQueue() throws -> SQLiteQueueStore {
+        guard folder.exists else {
+            throw ValidationError("\(folder.path) is not a Tsubame data folder; create it with `tsubame init` or `tsubame serve`")
+        }
+        try DataFolderOwner.become(of: folder.path)
+        return try SQLiteQueueStore(path: QueueFolder.databasePath(dataDirectory: folder.path))
+    }
+}
