@@ -75,7 +75,9 @@ extension SMTPClientSession {
         transactionsStarted += 1
         if transaction.pipelined {
             // RFC 2920 §3.1: RSET, MAIL and RCPT may be grouped, DATA ends the group.
-            flight += [.mail] + message.recipients.indices.map { .recipient($0) } + [.data]
+            flight.append(.mail)
+            flight += message.recipients.indices.map { PendingReply.recipient($0) }
+            flight.append(.data)
         } else if flight.isEmpty {
             flight = [.mail]
         }
@@ -145,9 +147,8 @@ extension SMTPClientSession {
             if !transaction.pipelined { return sendNext(transaction) }
             phase = .inTransaction(transaction)
             return []
-        case .sendingContent(let transaction):
+        case .sendingContent:
             // Only after the whole content may the server answer (RFC 5321 §4.1.1.4).
-            phase = .sendingContent(transaction)
             return abort("the server replied before the end of the content", reply: reply.code / 100 == 2 ? nil : reply)
         case .awaitingFinalReply(var transaction):
             // RFC 5321 §4.1.1.4: the reply to the final dot decides for every accepted recipient.

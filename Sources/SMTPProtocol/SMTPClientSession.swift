@@ -95,7 +95,7 @@ public struct SMTPClientSession: Sendable {
         var actions: [SMTPClientAction] = []
         while true {
             let reply: SMTPReply?
-            do {
+            do throws(SMTPReplyReadError) {
                 reply = try reader.nextReply()
             } catch {
                 return actions + abort("the server's reply cannot be read: \(Self.describe(error))")
@@ -242,7 +242,7 @@ public struct SMTPClientSession: Sendable {
         }
         // RFC 4616 §2: message = [authzid] NUL authcid NUL passwd; no authzid.
         if capabilities.authMechanisms.contains("PLAIN") {
-            let message = [0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8)
+            let message: [UInt8] = [0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8)
             phase = .authenticating(.plain)
             return [.send(.auth(mechanism: "PLAIN", initialResponse: Array(Base64.encode(message).utf8)))]
         }

@@ -135,9 +135,4 @@ public enum EnhancedStatusCode {
         else { return nil }
         return String(decoding: word, as: UTF8.self)
     }
-
-    /// The class of an enhanced code: 2 success, 4 persistent transient, 5 permanent.
-    public static func isValid(_ code: String, replyCode: Int) -> Bool {
-        prefix(of: code, replyCode: replyCode) == code
-    }
 }

@@ -27,12 +27,22 @@ func fuzzSMTPClient(_ input: FuzzInput) {
         let choice = input.byte()
         switch choice {
         case 0..<200: driver.serverSends(serverBytes(&input))
-        case 200..<210: driver.answer(driver.session.timedOut())
-        case 210..<220: driver.answer(driver.session.connectionClosed())
-        case 220..<230: driver.answer(driver.session.quit())
-        case 230..<240: driver.answer(driver.session.contentSent(), contentWritten: true)
+        case 200..<210:
+            let actions = driver.session.timedOut()
+            driver.answer(actions)
+        case 210..<220:
+            let actions = driver.session.connectionClosed()
+            driver.answer(actions)
+        case 220..<230:
+            let actions = driver.session.quit()
+            driver.answer(actions)
+        case 230..<240:
+            let actions = driver.session.contentSent()
+            driver.answer(actions, contentWritten: true)
         case 240..<248: driver.tlsEstablished()
-        case 248..<252: driver.answer(driver.session.tlsFailed("fuzz"))
+        case 248..<252:
+            let actions = driver.session.tlsFailed("fuzz")
+            driver.answer(actions)
         default: driver.startTransaction(message(&input))
         }
         if driver.closed { break }
@@ -119,7 +129,8 @@ private struct Driver {
     /// After the handshake both the session and the reference read a new stream (RFC 3207 §4.2).
     mutating func tlsEstablished() {
         let handshakeDue = session.phase == .awaitingTLSHandshake
-        answer(session.tlsEstablished())
+        let actions = session.tlsEstablished()
+        answer(actions)
         if handshakeDue {
             replies = SMTPReplyReader()
             referenceBroken = false
@@ -132,7 +143,8 @@ private struct Driver {
             open = message.recipients.map(\.mailbox)
             contentWritten = false
             readyForWork = false
-            answer(session.start(message))
+            let actions = session.start(message)
+            answer(actions)
         } else {
             let actions = session.start(message)
             // Refused out of turn: every recipient deferred, nothing sent.
@@ -147,15 +159,26 @@ private struct Driver {
     /// the next message.
     mutating func followPendingWork(_ input: inout FuzzInput) {
         if awaitingContent, input.byte() & 3 != 0 {
-            answer(session.contentSent(), contentWritten: true)
+            let actions = session.contentSent()
+            answer(actions, contentWritten: true)
         }
         if startTLSPending, session.phase == .awaitingTLSHandshake {
             startTLSPending = false
-            if input.byte() & 7 == 0 { answer(session.tlsFailed("fuzz")) } else { tlsEstablished() }
+            if input.byte() & 7 == 0 {
+                let actions = session.tlsFailed("fuzz")
+                answer(actions)
+            } else {
+                tlsEstablished()
+            }
         }
         if readyForWork, session.phase == .ready, !closed {
             readyForWork = false
-            if input.byte() & 7 == 0 { answer(session.quit()) } else { startTransaction(message(&input)) }
+            if input.byte() & 7 == 0 {
+                let actions = session.quit()
+                answer(actions)
+            } else {
+                startTransaction(message(&input))
+            }
         }
     }
 }
