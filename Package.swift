@@ -111,6 +111,8 @@ let package = Package(
             name: "TLSProbe",
             dependencies: [
                 "ProtocolSupport",
+                // The SMTP reply grammar, shared with the outbound client.
+                "SMTPProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -216,6 +218,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzMessageContent", ["SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzPOP3Command", ["POP3Protocol", "SMTPProtocol", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzSASL", ["SASL", "ProtocolSupport"]),
+    ("FuzzSMTPClient", ["SMTPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzCommandFramer", ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzConfig", ["TsubameConfig"]),
     ("FuzzDNSMessage", ["DNSClient"]),

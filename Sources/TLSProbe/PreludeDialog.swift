@@ -1,5 +1,6 @@
 import NIOCore
 import ProtocolSupport
+import SMTPProtocol
 
 /// The plaintext protocol spoken before the TLS handshake, when the port is not implicit TLS.
 public enum StartTLSProtocol: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -34,11 +35,11 @@ public struct PreludeDialog: Sendable {
         case startTLS
     }
 
-    /// Octets in a reply line including CRLF. RFC 5321 §4.5.3.1.5 sets 512 for SMTP replies;
-    /// real servers exceed it in EHLO replies, so allow more but stay bounded.
-    public static let maximumLineLength = 4096
-    /// Lines in one multi-line SMTP reply (an EHLO reply lists a dozen extensions at most).
-    public static let maximumReplyLines = 100
+    /// Octets in a line including CRLF: the SMTP reply reader's bound (RFC 5321 §4.5.3.1.5 sets
+    /// 512; real servers exceed it in EHLO replies), used for POP3 lines too.
+    public static let maximumLineLength = SMTPReplyReader.maximumLineLength
+    /// Lines in one multi-line SMTP reply.
+    public static let maximumReplyLines = SMTPReplyReader.maximumLines
     /// How much of a server's line an error message quotes.
     static let quotedLength = 200
 
@@ -51,10 +52,11 @@ public struct PreludeDialog: Sendable {
     public let protocolName: StartTLSProtocol
     private let clientName: String
     private(set) var state: State
+    /// POP3 lines (RFC 1939 §3).
     private var framer = CommandLineFramer(maximumLineLength: PreludeDialog.maximumLineLength)
     private var pending = ByteBuffer()
-    /// The lines of the SMTP reply read so far, while it continues ("250-...").
-    private var replyLines: [SMTPReplyLine] = []
+    /// SMTP replies, with the grammar the outbound client shares (RFC 5321 §4.2).
+    private var replyReader = SMTPReplyReader()
 
     /// `clientName` is the EHLO argument: a domain or an address literal (RFC 5321 §4.1.1.1).
     public init(protocol: StartTLSProtocol, clientName: String) {
@@ -81,6 +83,42 @@ public struct PreludeDialog: Sendable {
         guard state != .finished else {
             throw PreludeError("the server sent data after agreeing to TLS, before the handshake; refusing it (plaintext injected ahead of TLS, as in CVE-2011-0411)")
         }
+        switch state {
+        case .smtpGreeting, .smtpEHLO, .smtpStartTLS:
+            replyReader.append(bytes)
+            while let reply = try nextSMTPReply() {
+                let action = try handleSMTP(reply)
+                if action == .startTLS, replyReader.bufferedOctets > 0 {
+                    throw PreludeError("the server sent data after agreeing to TLS, before the handshake; refusing it (plaintext injected ahead of TLS, as in CVE-2011-0411)")
+                }
+                if action != .wait { return action }
+            }
+            return .wait
+        case .pop3Greeting, .pop3STLS, .finished:
+            return try receivePOP3(bytes)
+        }
+    }
+
+    private mutating func nextSMTPReply() throws -> SMTPReply? {
+        do throws(SMTPReplyReadError) {
+            return try replyReader.nextReply()
+        } catch {
+            switch error {
+            case .lineTooLong:
+                throw PreludeError("the server sent a line longer than \(Self.maximumLineLength) octets while sending \(waitingFor)")
+            case .bareLineEnding:
+                throw PreludeError("the server ended a line with a bare LF or CR instead of CRLF while sending \(waitingFor)")
+            case .malformedLine(let line):
+                throw PreludeError("the server sent a malformed SMTP reply line while sending \(waitingFor): \(Self.quote(line))")
+            case .codeChanged(let first, let then, let line):
+                throw PreludeError("the server changed the reply code within one reply (\(first), then \(then)): \(Self.quote(line))")
+            case .tooManyLines:
+                throw PreludeError("the server's reply (\(waitingFor)) has more than \(Self.maximumReplyLines) lines")
+            }
+        }
+    }
+
+    private mutating func receivePOP3(_ bytes: ByteBuffer) throws -> Action {
         var bytes = bytes
         pending.writeBuffer(&bytes)
         while true {
@@ -93,7 +131,7 @@ public struct PreludeDialog: Sendable {
             let action: Action
             switch event {
             case .line(let line):
-                action = try handle(line)
+                action = try handlePOP3(line)
             case .lineTooLong:
                 throw PreludeError("the server sent a line longer than \(Self.maximumLineLength) octets while sending \(waitingFor)")
             case .bareLineEnding:
@@ -107,11 +145,8 @@ public struct PreludeDialog: Sendable {
         return .wait
     }
 
-    private mutating func handle(_ line: [UInt8]) throws -> Action {
+    private mutating func handlePOP3(_ line: [UInt8]) throws -> Action {
         switch state {
-        case .smtpGreeting, .smtpEHLO, .smtpStartTLS:
-            guard let reply = try collectSMTPReply(line) else { return .wait }
-            return try handleSMTP(reply)
         case .pop3Greeting:
             guard Self.isStatus(line, "+OK") else {
                 throw PreludeError("the server's POP3 greeting is not +OK: \(Self.quote(line))")
@@ -127,7 +162,7 @@ public struct PreludeDialog: Sendable {
                 throw PreludeError("the server refused STLS: \(Self.quote(line))")
             }
             throw PreludeError("the server's reply to STLS is neither +OK nor -ERR: \(Self.quote(line))")
-        case .finished:
+        case .smtpGreeting, .smtpEHLO, .smtpStartTLS, .finished:
             throw PreludeError("the server sent data after agreeing to TLS, before the handshake; refusing it (plaintext injected ahead of TLS, as in CVE-2011-0411)")
         }
     }
@@ -140,47 +175,8 @@ public struct PreludeDialog: Sendable {
 
     // MARK: SMTP
 
-    /// One line of an SMTP reply: "250-text" (more follow) or "250 text" / "250" (the last).
-    struct SMTPReplyLine: Equatable, Sendable {
-        var code: Int
-        var isLast: Bool
-        var text: String
-        var raw: [UInt8]
-    }
-
-    /// Reply-line = Reply-code [ SP / "-" textstring ] CRLF; Reply-code = %x32-35 %x30-35 %x30-39
-    /// (RFC 5321 §4.2).
-    static func parseReplyLine(_ line: [UInt8]) -> SMTPReplyLine? {
-        guard line.count >= 3, line.prefix(3).allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        let code = line.prefix(3).reduce(0) { $0 * 10 + Int($1 - 0x30) }
-        guard (200...599).contains(code) else { return nil }
-        if line.count == 3 { return SMTPReplyLine(code: code, isLast: true, text: "", raw: line) }
-        let separator = line[3]
-        guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") else { return nil }
-        return SMTPReplyLine(code: code, isLast: separator == UInt8(ascii: " "),
-                             text: String(decoding: line[4...], as: UTF8.self), raw: line)
-    }
-
-    /// Adds a line to the reply being read; returns the whole reply once its last line came.
-    private mutating func collectSMTPReply(_ line: [UInt8]) throws -> [SMTPReplyLine]? {
-        guard let parsed = Self.parseReplyLine(line) else {
-            throw PreludeError("the server sent a malformed SMTP reply line while sending \(waitingFor): \(Self.quote(line))")
-        }
-        // RFC 5321 §4.2.1: every line of a multi-line reply carries the same code.
-        if let first = replyLines.first, first.code != parsed.code {
-            throw PreludeError("the server changed the reply code within one reply (\(first.code), then \(parsed.code)): \(Self.quote(line))")
-        }
-        replyLines.append(parsed)
-        guard replyLines.count <= Self.maximumReplyLines else {
-            throw PreludeError("the server's reply (\(waitingFor)) has more than \(Self.maximumReplyLines) lines")
-        }
-        guard parsed.isLast else { return nil }
-        defer { replyLines = [] }
-        return replyLines
-    }
-
-    private mutating func handleSMTP(_ reply: [SMTPReplyLine]) throws -> Action {
-        let code = reply[0].code
+    private mutating func handleSMTP(_ reply: SMTPReply) throws -> Action {
+        let code = reply.code
         switch state {
         case .smtpGreeting:
             guard code == 220 else {
@@ -192,11 +188,8 @@ public struct PreludeDialog: Sendable {
             guard code == 250 else { throw PreludeError("the server refused EHLO: \(Self.quote(reply))") }
             // The first line names the server; each further line is one extension keyword and
             // its parameters (RFC 5321 §4.1.1.1).
-            let extensions = reply.dropFirst().map(\.text)
-            let offers = extensions.contains { text in
-                text.split(separator: " ", maxSplits: 1).first.map { $0.uppercased() == "STARTTLS" } ?? false
-            }
-            guard offers else {
+            let extensions = reply.lines.dropFirst()
+            guard SMTPServerCapabilities(ehloReply: reply.lines).startTLS else {
                 let listed = extensions.isEmpty ? "none" : extensions.map { Self.clip($0) }.joined(separator: ", ")
                 throw PreludeError("the server does not offer STARTTLS (its EHLO extensions: \(listed))")
             }
@@ -218,9 +211,13 @@ public struct PreludeDialog: Sendable {
         "\"" + clip(String(decoding: line, as: UTF8.self)) + "\""
     }
 
-    static func quote(_ reply: [SMTPReplyLine]) -> String {
-        let shown = reply.prefix(3).map { quote($0.raw) }.joined(separator: " ")
-        return reply.count > 3 ? shown + " (and \(reply.count - 3) more lines)" : shown
+    /// The reply's lines as they were on the wire (the reader's parse undone by the writer).
+    static func quote(_ reply: SMTPReply) -> String {
+        var wire = ByteBuffer()
+        wire.writeSMTPReply(reply)
+        let lines = String(buffer: wire).split(separator: "\r\n").map { Array($0.utf8) }
+        let shown = lines.prefix(3).map { quote($0) }.joined(separator: " ")
+        return lines.count > 3 ? shown + " (and \(lines.count - 3) more lines)" : shown
     }
 
     static func clip(_ text: String) -> String {

@@ -1,0 +1,66 @@
+import NIOCore
+import Testing
+@testable import SMTPProtocol
+
+@Suite("Dot-stuffing content encoder (RFC 5321 §4.5.2)")
+struct DotStuffingEncoderTests {
+    func encode(_ pieces: [String]) -> String {
+        var encoder = DotStuffingEncoder()
+        var output = ByteBuffer()
+        for piece in pieces { encoder.encode(ByteBuffer(string: piece), into: &output) }
+        encoder.finish(into: &output)
+        return String(buffer: output)
+    }
+
+    static let cases: [([String], String)] = [
+        ([""], ".\r\n"),
+        (["a\nb\n"], "a\r\nb\r\n.\r\n"),
+        (["a\r\nb\r\n"], "a\r\nb\r\n.\r\n"),
+        (["no final line end"], "no final line end\r\n.\r\n"),
+        ([".\n..x\n"], "..\r\n...x\r\n.\r\n"),
+        (["a\r", "\n.b"], "a\r\n..b\r\n.\r\n"),
+        (["a\r", ".b\n"], "a\r\n..b\r\n.\r\n"),  // a CR alone is a line end on the wire, never a bare CR
+        (["x\n", ".", "\n"], "x\r\n..\r\n.\r\n"),
+        (["mid.dot\n"], "mid.dot\r\n.\r\n"),
+    ]
+
+    @Test(arguments: cases)
+    func encodes(pieces: [String], wire: String) {
+        #expect(encode(pieces) == wire)
+    }
+
+    /// The server's decoder is the inverse: random stored content (LF or CRLF line ends, dots,
+    /// 8-bit octets) cut anywhere comes back as the same lines, with LF ends, and the
+    /// decoder ends exactly at the end marker without a problem.
+    @Test func theServersDecoderGivesTheContentBack() {
+        var generator = SplitMix(seed: 4_552)
+        let alphabet: [UInt8] = Array("a.\n.\r\n ..x".utf8) + [0xC3, 0xA9, 0x00]
+        for round in 0..<1500 {
+            let crlf = round % 2 == 0
+            var content: [UInt8] = (0..<Int.random(in: 0...300, using: &generator)).map { _ in
+                alphabet.randomElement(using: &generator)!
+            }.filter { $0 != UInt8(ascii: "\r") }
+            if crlf { content = content.flatMap { $0 == UInt8(ascii: "\n") ? [13, 10] : [$0] } }
+
+            var encoder = DotStuffingEncoder()
+            var wire = ByteBuffer()
+            var start = 0
+            while start < content.count {
+                let end = min(content.count, start + Int.random(in: 1...17, using: &generator))
+                encoder.encode(ByteBuffer(bytes: content[start..<end]), into: &wire)
+                start = end
+            }
+            encoder.finish(into: &wire)
+            wire.writeString("NEXT")  // whatever follows must stay unread
+
+            var decoder = MessageContentDecoder(framing: .dotTerminated, maximumSize: .max, maximumLineLength: .max)
+            var decoded = ByteBuffer()
+            #expect(decoder.decodeDotTerminated(&wire, into: &decoded))
+            #expect(decoder.problems.isEmpty)
+            #expect(String(buffer: wire) == "NEXT")
+            var expected = content.filter { $0 != UInt8(ascii: "\r") }
+            if let last = expected.last, last != UInt8(ascii: "\n") { expected.append(UInt8(ascii: "\n")) }
+            #expect(Array(decoded.readableBytesView) == expected, "round \(round)")
+        }
+    }
+}
