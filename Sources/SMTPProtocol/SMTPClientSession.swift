@@ -288,7 +288,10 @@ public struct SMTPClientSession: Sendable {
 
     /// Closes at once: pending recipients of a transaction are deferred with `reply` or a reply
     /// made up from `reason`.
+    /// A session already closed reports nothing more: its close was reported once (a timer or
+    /// the peer's close can still arrive after it; found by FuzzSMTPClient).
     mutating func abort(_ reason: String, reply: SMTPReply? = nil, enhanced: String = "4.5.0") -> [SMTPClientAction] {
+        guard phase != .closed else { return [] }
         var actions: [SMTPClientAction] = []
         let local = SMTPReply(451, enhanced, reason)
         switch phase {

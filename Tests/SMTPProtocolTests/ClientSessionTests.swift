@@ -73,6 +73,16 @@ struct ClientSessionConnectionTests {
         #expect(dialogue.session.phase == .closed)
     }
 
+    /// A timer or the peer's close can arrive after the session closed: the close is reported
+    /// once (found by FuzzSMTPClient).
+    @Test func reportsNothingMoreOnceClosed() {
+        var dialogue = ClientDialogue()
+        #expect(dialogue.server("554 5.3.2 no service\r\n").last == "<close failed 5.3.2>")
+        #expect(dialogue.session.timedOut().isEmpty)
+        #expect(dialogue.session.connectionClosed().isEmpty)
+        #expect(dialogue.session.quit().isEmpty)
+    }
+
     @Test func fallsBackToHELOWhenEHLOGetsA5xx() {
         var dialogue = ClientDialogue()
         _ = dialogue.server("220 old.example\r\n")
