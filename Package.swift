@@ -94,7 +94,7 @@ let package = Package(
             name: "TsubameServer",
             dependencies: [
                 "SMTPProtocol", "POP3Protocol", "ProtocolSupport", "MaildirStore", "AccountDirectory", "TsubameConfig",
-                "TsubamePKI", "MailQueue",
+                "TsubamePKI", "MailQueue", "OutboundDelivery", "DNSClient", "DeliveryReports",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -134,6 +134,21 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Sending: route selection (MX, routes, smarthost), the SMTP client's NIO glue with TLS,
+        // and the scheduler that drains the queue, retries, and reports (DSNs).
+        .target(
+            name: "OutboundDelivery",
+            dependencies: [
+                "SMTPProtocol", "DNSClient", "MailQueue", "DeliveryReports", "ProtocolSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The thin command line shell.
@@ -186,6 +201,17 @@ let package = Package(
             dependencies: ["DNSClient", .product(name: "NIOCore", package: "swift-nio")],
             // The fake recursive resolver (PyPI dnslib) the transport tests start.
             exclude: ["fake_dns_server.py"]
+        ),
+        .testTarget(
+            name: "OutboundDeliveryTests",
+            dependencies: [
+                "OutboundDelivery", "SMTPProtocol", "DNSClient", "MailQueue", "DeliveryReports",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // Python peers the tests start: scripted SMTP servers (aiosmtpd) and a fake DNS server.
+            exclude: ["peers"]
         ),
         .testTarget(
             name: "MailQueueTests",

@@ -50,3 +50,20 @@ public protocol QueueStore: QueueIntake {
     /// Removes the rows whatever their state; returns the file name for the caller to unlink.
     func delete(messageID: String) throws -> String
 }
+
+/// What the administrator's commands and the scheduler's reports need beyond delivery.
+public protocol QueueReports: Sendable {
+    /// `queue flush [ID]`: pending recipients of that message (all messages when nil) are due
+    /// `now`. Returns how many recipients.
+    func flush(messageID: String?, now: Date) throws -> Int
+    /// `queue bounce ID`: marks the message; the scheduler fails its pending recipients with
+    /// "bounced by the administrator" at its next look and reports them to the sender.
+    func requestBounce(messageID: String) throws
+    /// Messages marked by `requestBounce` that still have pending recipients.
+    func bounceRequestedMessages() throws -> [QueueEntry]
+    /// Messages with failed recipients whose report (DSN) is not yet safely queued or
+    /// delivered; each entry lists only those recipients. `removeIfFinished` keeps a message
+    /// until its failures are reported, so a crash between a 5xx and its bounce loses nothing.
+    func unreportedFailures() throws -> [QueueEntry]
+    func markFailureReported(messageID: String, positions: [Int]) throws
+}

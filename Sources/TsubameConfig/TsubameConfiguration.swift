@@ -16,6 +16,9 @@ public struct TsubameConfiguration: Sendable, Equatable {
     public var tls = TLSSettings()
     public var server = ServerSettings()
     public var log = LogSettings()
+    public var delivery = DeliveryConfiguration()
+    public var queue = QueueConfiguration()
+    public var dns = DNSConfiguration()
 
     public init() {}
 }
