@@ -66,6 +66,28 @@ public final class OutboundTLS: Sendable {
         }
     }
 
+    /// Whether the verified certificate names `hostName` in a DNS subjectAltName (RFC 6125
+    /// §6.4; a wildcard only as the whole leftmost label, §6.4.3). NIOSSL's own check also
+    /// accepts an IP SAN matching the socket's address; for a name that is not enough, as the
+    /// address came from DNS an attacker may have answered. nil `serverName` (an address
+    /// literal): NIOSSL's IP check is the right one, so this passes.
+    static func certificate(_ certificate: NIOSSLCertificate, names hostName: String) -> Bool {
+        guard let name = serverName(hostName)?.lowercased() else { return true }
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        for alternative in certificate._subjectAlternativeNames() where alternative.nameType == .dnsName {
+            var pattern = String(decoding: Array(alternative.contents), as: UTF8.self).lowercased()
+            if pattern.hasSuffix(".") { pattern.removeLast() }
+            let patternLabels = pattern.split(separator: ".", omittingEmptySubsequences: false)
+            guard patternLabels.count == labels.count else { continue }
+            if patternLabels.first == "*", patternLabels.count > 2 {
+                if patternLabels.dropFirst() == labels.dropFirst() { return true }
+            } else if patternLabels == labels {
+                return true
+            }
+        }
+        return false
+    }
+
     /// "TLSv1.3" for the log's tls= field.
     static func name(_ version: TLSVersion?) -> String? {
         switch version {

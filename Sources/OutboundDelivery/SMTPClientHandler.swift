@@ -105,8 +105,19 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        let version = (try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self))?.tlsVersion
-        snapshot.withLockedValue { $0.tlsVersion = OutboundTLS.name(version) }
+        let tlsHandler = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+        if session.configuration.tlsPolicy == .verify,
+           !(tlsHandler?.peerCertificate.map { OutboundTLS.certificate($0, names: hostName) } ?? false) {
+            let reason = "the certificate does not name \(hostName) (RFC 6125 §6.4)"
+            if session.phase == .awaitingTLSHandshake {
+                execute(session.tlsFailed(reason))
+            } else {
+                transportError = "TLS handshake failed: \(reason)"
+                context.close(promise: nil)
+            }
+            return
+        }
+        snapshot.withLockedValue { $0.tlsVersion = OutboundTLS.name(tlsHandler?.tlsVersion) }
         if session.phase == .awaitingTLSHandshake {
             execute(session.tlsEstablished())
             armTimer()
@@ -248,13 +259,15 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
                 pendingOverride = nil
                 pendingResults = nil
                 let written = flush()
+                // Recorded first: closing the channel runs channelInactive at once, whose
+                // "the server closed the connection" must not replace the real reason.
+                finishClosed(failure)
                 let channel = context.channel
                 if let written {
                     written.whenComplete { _ in channel.close(promise: nil) }
                 } else {
                     channel.close(promise: nil)
                 }
-                finishClosed(failure)
             }
         }
         _ = flush()

@@ -66,7 +66,7 @@ import Testing
             return
         }
         #expect(failure.status == .deferred)
-        #expect(failure.reply?.code == 421)
+        #expect(failure.reply?.code == 421, "\(failure)")
     }
 
     @Test func aSilentServerTimesOut() async throws {

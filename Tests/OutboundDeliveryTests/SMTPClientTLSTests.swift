@@ -126,7 +126,7 @@ import Testing
                                             credentials: SMTPClientCredentials(username: "sender", password: "wrong"))
         let failure = Self.failure(await F.open(peer.host, configuration,
                                                 tls: try OutboundTLS(caFile: certificates.caCertificate)))
-        #expect(failure?.status == .failed)
+        #expect(failure?.status == .failed, "\(String(describing: failure))")
         #expect(failure?.reply?.code == 535)
         #expect(try peer.events("auth").first?["ok"] as? Bool == false)
     }

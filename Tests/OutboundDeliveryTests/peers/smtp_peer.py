@@ -89,7 +89,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER and auth_data.password == PASSWORD
     record(event="auth", conn=connection_id(server), mechanism=mechanism,
            user=auth_data.login.decode() if isinstance(auth_data, LoginPassword) else None, ok=ok)
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)  # handled=True would mean "reply already sent"
 
 
 class ImplicitTLSSMTP(SMTP):
