@@ -72,13 +72,20 @@ public final class OutboundTLS: Sendable {
     /// address came from DNS an attacker may have answered. nil `serverName` (an address
     /// literal): NIOSSL's IP check is the right one, so this passes.
     static func certificate(_ certificate: NIOSSLCertificate, names hostName: String) -> Bool {
+        let patterns = certificate._subjectAlternativeNames().filter { $0.nameType == .dnsName }
+            .map { String(decoding: Array($0.contents), as: UTF8.self) }
+        return dnsNames(patterns, match: hostName)
+    }
+
+    /// The matching rule of `certificate(_:names:)` on the DNS SANs alone.
+    static func dnsNames(_ patterns: [String], match hostName: String) -> Bool {
         guard let name = serverName(hostName)?.lowercased() else { return true }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        for alternative in certificate._subjectAlternativeNames() where alternative.nameType == .dnsName {
-            var pattern = String(decoding: Array(alternative.contents), as: UTF8.self).lowercased()
+        for var pattern in patterns.map({ $0.lowercased() }) {
             if pattern.hasSuffix(".") { pattern.removeLast() }
             let patternLabels = pattern.split(separator: ".", omittingEmptySubsequences: false)
             guard patternLabels.count == labels.count else { continue }
+            // "*.example.org" covers one label, never a bare public suffix like "*.org".
             if patternLabels.first == "*", patternLabels.count > 2 {
                 if patternLabels.dropFirst() == labels.dropFirst() { return true }
             } else if patternLabels == labels {

@@ -57,6 +57,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     /// A transport error seen before the close it causes: it explains that close better.
     private var transportError: String?
+    /// Its RFC 3463 code: 4.7.5 for a TLS failure, else the session's 4.4.2.
+    private var transportEnhancedCode: String?
 
     init(configuration: SMTPClientConfiguration, tls: OutboundTLS, hostName: String,
          snapshot: NIOLockedValueBox<SMTPClientSnapshot>, timeoutLimit: Duration?,
@@ -113,6 +115,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
                 execute(session.tlsFailed(reason))
             } else {
                 transportError = "TLS handshake failed: \(reason)"
+                transportEnhancedCode = "4.7.5"
                 context.close(promise: nil)
             }
             return
@@ -132,13 +135,18 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         if transportError == nil {
             let handshakeDone = snapshot.withLockedValue { $0.tlsVersion != nil }
-            transportError = session.tlsActive && !handshakeDone ? "TLS handshake failed: \(reason)" : reason
+            if session.tlsActive && !handshakeDone {
+                transportError = "TLS handshake failed: \(reason)"
+                transportEnhancedCode = "4.7.5"
+            } else {
+                transportError = reason
+            }
         }
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        execute(session.connectionClosed(), reason: transportError)
+        execute(session.connectionClosed(), reason: transportError, enhancedCode: transportEnhancedCode)
         finishClosed(SMTPClientFailure(status: .deferred, reason: transportError ?? "the server closed the connection",
                                        enhancedCode: "4.4.2"))
         context.fireChannelInactive()
@@ -222,7 +230,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         return promise.futureResult
     }
 
-    private func execute(_ actions: [SMTPClientAction], reason override: String? = nil) {
+    private func execute(_ actions: [SMTPClientAction], reason override: String? = nil, enhancedCode: String? = nil) {
         guard let context else { return }
         var flight = context.channel.allocator.buffer(capacity: 0)
         func flush() -> EventLoopFuture<Void>? {
@@ -256,6 +264,7 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             case .close(var failure):
                 if let override, failure != nil { failure?.reason = override }
+                if let enhancedCode, failure != nil { failure?.enhancedCode = enhancedCode }
                 pendingOverride = nil
                 pendingResults = nil
                 let written = flush()
@@ -290,6 +299,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func resolve(_ step: SMTPClientStep) {
         guard let waiter else { return }
         self.waiter = nil
+        // Before the waiter runs (on another thread): it may read `isReusable` at once.
+        updateSnapshot()
         waiter.succeed(step)
     }
 
@@ -300,8 +311,8 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         timer?.cancel()
         timer = nil
-        resolve(.closed(closeFailure))
         updateSnapshot()
+        resolve(.closed(closeFailure))
     }
 
     private func updateSnapshot() {

@@ -135,8 +135,9 @@ struct TestCertificates {
 enum ClientFixture {
     static let logger = Logger(label: "test.outbound-client")
     static let group = MultiThreadedEventLoopGroup.singleton
-    /// Every SMTP timeout capped, so a test that goes wrong ends in seconds.
-    static let timeoutLimit = Duration.seconds(5)
+    /// Every SMTP timeout capped, so a test that goes wrong ends in seconds (not too few: the
+    /// peers are Python processes on a busy machine).
+    static let timeoutLimit = Duration.seconds(10)
 
     static func mailbox(_ text: String) -> SMTPMailbox {
         let parts = text.split(separator: "@", maxSplits: 1)
@@ -165,8 +166,8 @@ enum ClientFixture {
                                 credentials: credentials)
     }
 
-    static func open(_ host: DeliveryHost, _ configuration: SMTPClientConfiguration,
-                     tls: OutboundTLS) async -> Result<SMTPClientConnection, SMTPClientFailure> {
+    static func open(_ host: DeliveryHost, _ configuration: SMTPClientConfiguration, tls: OutboundTLS,
+                     timeoutLimit: Duration = timeoutLimit) async -> Result<SMTPClientConnection, SMTPClientFailure> {
         await SMTPClientConnection.open(host: host, address: host.addresses[0], configuration: configuration, tls: tls,
                                         group: group, connectTimeout: .seconds(5), logger: logger,
                                         timeoutLimit: timeoutLimit)

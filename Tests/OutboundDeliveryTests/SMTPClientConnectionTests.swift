@@ -72,14 +72,14 @@ import Testing
     @Test func aSilentServerTimesOut() async throws {
         let peer = try SMTPPeer(mode: "silent")
         let started = ContinuousClock.now
-        let result = await F.open(peer.host, F.configuration(), tls: try OutboundTLS(caFile: nil))
+        let result = await F.open(peer.host, F.configuration(), tls: try OutboundTLS(caFile: nil), timeoutLimit: .seconds(2))
         guard case .failure(let failure) = result else {
             Issue.record("a server that never greets opened a connection")
             return
         }
         #expect(failure.status == .deferred)
         #expect(failure.enhancedCode == "4.4.2")
-        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 
     @Test func aRefusedConnectionDefers() async throws {
@@ -112,6 +112,21 @@ import Testing
         #expect(Set(messages.map(\.connection)).count == 1)
         #expect(messages.map(\.mailFrom) == ["alice@a.example", "dave@a.example"])
         #expect(messages.last?.data == F.wire(secondContent))
+        #expect(try peer.events("rset").count == 1)
+    }
+
+    @Test func reusesAPipeliningConnectionAfterRefusals() async throws {
+        let peer = try SMTPPeer(mode: "mixed")
+        let connection = try await Self.connect(peer)
+        // Nobody accepted: RFC 2920 §3.1, the DATA reply is still read, and the connection stays usable.
+        let refused = try await connection.deliver(F.message(to: ["reject-a@b.example", "defer-b@b.example"]),
+                                                   content: F.contentFile(F.simpleContent)).get()
+        #expect(refused.map(\.status) == [.failed, .deferred])
+        #expect(connection.isReusable)
+        let accepted = try await connection.deliver(F.message(to: ["ok@b.example"]), content: F.contentFile(F.simpleContent)).get()
+        #expect(accepted.map(\.status) == [.delivered])
+        await connection.close()
+        #expect(try peer.messages().map(\.recipients) == [["ok@b.example"]])
         #expect(try peer.events("rset").count == 1)
     }
 

@@ -140,6 +140,31 @@ import Testing
         #expect(failure?.reason.contains("TLS") == true)
     }
 
+    @Test func implicitTLSRefusesACertificateForAnotherNameUnderVerify() async throws {
+        let certificates = try Self.certificates.get()
+        let peer = try SMTPPeer(mode: "implicit-plain", certificates: certificates)
+        // The certificate has IP:127.0.0.1, the address dialled; still the name must match.
+        let host = DeliveryHost(name: "smtp.other.example", addresses: ["127.0.0.1"], port: peer.port)
+        let failure = Self.failure(await F.open(host, F.configuration(.verify, implicitTLS: true),
+                                                tls: try OutboundTLS(caFile: certificates.caCertificate)))
+        #expect(failure?.status == .deferred)
+        #expect(failure?.enhancedCode == "4.7.5")
+        #expect(try peer.events("auth").isEmpty)
+    }
+
+    @Test func matchesDNSNamesAsRFC6125Says() {
+        #expect(OutboundTLS.dnsNames(["mx.example.org"], match: "MX.Example.org."))
+        #expect(OutboundTLS.dnsNames(["*.example.org"], match: "mx.example.org"))
+        #expect(!OutboundTLS.dnsNames(["*.example.org"], match: "a.mx.example.org"))
+        #expect(!OutboundTLS.dnsNames(["*.example.org"], match: "example.org"))
+        #expect(!OutboundTLS.dnsNames(["*.org"], match: "example.org"))
+        #expect(!OutboundTLS.dnsNames(["mx*.example.org"], match: "mx1.example.org"))
+        #expect(!OutboundTLS.dnsNames(["localhost"], match: "mx.example.org"))
+        #expect(!OutboundTLS.dnsNames([], match: "mx.example.org"))
+        // An address literal is NIOSSL's IP check's business.
+        #expect(OutboundTLS.dnsNames([], match: "192.0.2.1"))
+    }
+
     @Test func refusesACAFileWithoutCertificates() throws {
         let path = NSTemporaryDirectory() + "empty-ca-\(UUID().uuidString).pem"
         try "not a certificate\n".write(toFile: path, atomically: true, encoding: .utf8)
