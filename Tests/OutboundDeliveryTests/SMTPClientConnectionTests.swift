@@ -79,7 +79,8 @@ import Testing
         }
         #expect(failure.status == .deferred)
         #expect(failure.enhancedCode == "4.4.2")
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Minutes, not seconds, if the limit were not applied; generous for a loaded machine.
+        #expect(ContinuousClock.now - started < .seconds(60))
     }
 
     @Test func aRefusedConnectionDefers() async throws {
