@@ -162,6 +162,7 @@ def test_scram_with_scramp_right_and_wrong_proof(submission_server, datadir):
 def test_remote_recipient_is_queued_durably(datadir, start_server):
     """Authenticated users may address any domain (RFC 6409): the remote recipient is in the
     queue (file and rows) before the 250, and still there after SIGKILL and a restart."""
+    datadir.suspend_delivery()
     server = start_server()
     with submit_587(server, datadir) as client:
         client.login(ALICE, PASSWORD)
