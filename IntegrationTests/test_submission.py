@@ -182,12 +182,20 @@ def test_remote_recipient_is_queued_durably(datadir, start_server):
     wait_tmp_empty(datadir)
 
 
-def test_dsn_parameters_kept_in_the_queue(submission_server, datadir):
+def start_with_remote_down(datadir, start_server):
+    """The server, with remote.example routed to a closed port: its messages are deferred and
+    stay in the queue, whatever DNS says about remote.example."""
+    datadir.set_table("delivery.routes", **{'"remote.example"': "[127.0.0.1]:1"})
+    return start_server()
+
+
+def test_dsn_parameters_kept_in_the_queue(datadir, start_server):
     """RFC 3461: submission offers DSN; RET and ENVID of MAIL and NOTIFY and ORCPT of each RCPT
     reach the queue as received (NOTIFY in its canonical order); a recipient without them has
     none; a malformed value is refused with 501 5.5.4 naming the parameter."""
     other = "other@remote.example"
-    with submit_587(submission_server, datadir) as client:
+    server = start_with_remote_down(datadir, start_server)
+    with submit_587(server, datadir) as client:
         assert client.has_extn("dsn")
         client.login(ALICE, PASSWORD)
         code, text = client.mail(ALICE, ["RET=FULL", "RET=HDRS"])
@@ -219,9 +227,10 @@ def test_dsn_parameters_kept_in_the_queue(submission_server, datadir):
     assert (mail_only["envid"], mail_only["ret"]) == ("abc+2Bdef", "HDRS")
 
 
-def test_dsn_options_with_sendmail(submission_server, datadir):
-    """The brief's smtplib call: the same options on every RCPT."""
-    with submit_465(submission_server, datadir) as client:
+def test_dsn_options_with_sendmail(datadir, start_server):
+    """smtplib's sendmail gives every RCPT the same options; on 465 too."""
+    server = start_with_remote_down(datadir, start_server)
+    with submit_465(server, datadir) as client:
         assert client.has_extn("dsn")
         client.login(ALICE, PASSWORD)
         refused = client.sendmail(ALICE, [REMOTE], message("dsn", to=REMOTE),
