@@ -33,10 +33,42 @@ public struct QueueFolder: Sendable {
 
     /// Unlinks a message file whose rows are gone, durably. A missing file is not an error:
     /// a crash may have come between the unlink and a second attempt.
-    public func removeMessageFile(_ fileName: String) throws {
+    ///
+    /// Without `syncing`, a crash may bring the file back: it is then an orphan without rows,
+    /// which `removeOrphans` deletes at the next start. The delivery path saves a directory
+    /// sync per message that way (Postfix does not sync its removals either).
+    public func removeMessageFile(_ fileName: String, syncing: Bool = true) throws {
         let file = messagePath(fileName)
         if unlink(file) != 0, errno != ENOENT { throw QueueFileError(operation: "unlink", path: file, code: errno) }
-        try FileSync.directory(messagesPath)
+        if syncing { try FileSync.directory(messagesPath) }
+    }
+
+    /// Deletes files in messages/ that no queued message names and that are older than
+    /// `minimumAge` (a file is linked before its rows are committed: a young one may be an
+    /// enqueue in progress). Returns their names.
+    public func removeOrphans(keeping referenced: Set<String>, minimumAge: TimeInterval = 3600,
+                              now: Date = Date()) throws -> [String] {
+        guard let directory = opendir(messagesPath) else {
+            if errno == ENOENT { return [] }
+            throw QueueFileError(operation: "opendir", path: messagesPath, code: errno)
+        }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != ".", name != "..", !referenced.contains(name) { names.append(name) }
+        }
+        closedir(directory)
+        var removed: [String] = []
+        for name in names {
+            var status = stat()
+            guard stat(messagePath(name), &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+                  now.timeIntervalSince1970 - TimeInterval(status.st_mtim.tv_sec) >= minimumAge else { continue }
+            if unlink(messagePath(name)) == 0 { removed.append(name) }
+        }
+        if !removed.isEmpty { try FileSync.directory(messagesPath) }
+        return removed
     }
 }
 

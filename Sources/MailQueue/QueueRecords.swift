@@ -180,3 +180,16 @@ public enum QueueError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// What `recordTransaction` did.
+public struct TransactionRecord: Sendable, Equatable {
+    /// Positions that were not in flight (the message was deleted meanwhile, say).
+    public var notInFlight: [Int] = []
+    /// The message is finished and its rows are gone: unlink this file.
+    public var finishedFileName: String?
+
+    public init(notInFlight: [Int] = [], finishedFileName: String? = nil) {
+        self.notInFlight = notInFlight
+        self.finishedFileName = finishedFileName
+    }
+}

@@ -26,6 +26,12 @@ public protocol QueueStore: QueueIntake {
     /// which a crash makes it be sent twice. Deferred recipients are due again at the backoff.
     func record(_ outcome: AttemptOutcome, messageID: String, position: Int, at time: Date) throws
 
+    /// Commits the results of one SMTP transaction (they arrive together, after the final dot)
+    /// and, when nothing of the message is left to send or report, deletes its rows in the same
+    /// commit: one sync for the lot. Recipients no longer in flight are skipped and listed.
+    func recordTransaction(_ results: [(position: Int, outcome: AttemptOutcome)], messageID: String,
+                           at time: Date) throws -> TransactionRecord
+
     /// At start: whatever was in flight when the last process stopped goes back to pending,
     /// keeping the next-attempt time its claim set. Returns how many recipients.
     func recoverInterrupted() throws -> Int
@@ -41,8 +47,11 @@ public protocol QueueStore: QueueIntake {
     /// Messages older than `warningAfter` with pending recipients not yet told of the delay.
     func messagesNeedingDelayNotice(now: Date, warningAfter: TimeInterval) throws -> [QueueEntry]
     func markDelayNoticeSent(messageID: String, positions: [Int]) throws
-    /// Gives up on pending recipients (expiry, `queue bounce`): failed, with `reason` as the reply.
-    func failPending(messageID: String, reason: RecordedReply) throws -> [QueuedRecipient]
+    /// Gives up on pending recipients (expiry, `queue bounce`): failed, with `reason`'s code.
+    /// With `keepingLastReply`, a recipient that has a last reply keeps it (the failure report's
+    /// Diagnostic-Code is then the peer's last word, as Postfix's expiry bounces give it) and
+    /// only those without one get `reason`'s text.
+    func failPending(messageID: String, reason: RecordedReply, keepingLastReply: Bool) throws -> [QueuedRecipient]
 
     // Administration.
     func listEntries() throws -> [QueueEntry]
@@ -67,4 +76,10 @@ public protocol QueueReports: Sendable {
     /// until its failures are reported, so a crash between a 5xx and its bounce loses nothing.
     func unreportedFailures() throws -> [QueueEntry]
     func markFailureReported(messageID: String, positions: [Int]) throws
+}
+
+extension QueueStore {
+    public func failPending(messageID: String, reason: RecordedReply) throws -> [QueuedRecipient] {
+        try failPending(messageID: messageID, reason: reason, keepingLastReply: false)
+    }
 }

@@ -25,6 +25,9 @@ public actor DeliveryScheduler: Service {
     private let wakeSignal = WakeSignal()
     private var lanes: DomainLanes<ClaimedBatch>
     private var stopping = false
+    private var lastReportRound = ContinuousClock.now - .seconds(3600)
+    /// A worker recorded a failure since the last sweep.
+    private var failuresToReport = false
 
     public init(store: any QueueStore & QueueReports, folder: QueueFolder, threads: NIOThreadPool,
                 routes: RouteSelector, settings: OutboundSettings, tls: OutboundTLS, group: any EventLoopGroup,
@@ -58,7 +61,16 @@ public actor DeliveryScheduler: Service {
                         await wakeSignal.wait(upTo: pollInterval)
                         continue
                     }
-                    await reports.round(now: Date())
+                    // The sweeps for expiry, bounces and delays run once a second however
+                    // often queued mail wakes the loop; failures just recorded go at once.
+                    if ContinuousClock.now - lastReportRound >= pollInterval {
+                        lastReportRound = ContinuousClock.now
+                        failuresToReport = false
+                        await reports.round(now: Date())
+                    } else if failuresToReport {
+                        failuresToReport = false
+                        await reports.reportFailures()
+                    }
                     await claimDueWork()
                     while let domain = lanes.startWorker() {
                         group.addTask { await self.runWorker(domain: domain) }
@@ -98,7 +110,22 @@ public actor DeliveryScheduler: Service {
         }
     }
 
-    private func nextBatch(for domain: String) -> ClaimedBatch? {
+    /// The worker's next batch. When its lane is empty, the worker asks the loop to claim more
+    /// and waits a little with its connection open (Postfix's smtp_connection_cache_time_limit
+    /// plays this role): a queue drained claim by claim keeps its connections instead of
+    /// dialling again for every claim. nil ends the worker.
+    private func nextBatch(for domain: String) async -> ClaimedBatch? {
+        let deadline = ContinuousClock.now + Self.idleLinger
+        var asked = false
+        while !stopping {
+            if let batch = lanes.take(for: domain) { return batch }
+            guard ContinuousClock.now < deadline else { break }
+            if !asked {
+                wakeSignal.signal()
+                asked = true
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         if stopping {
             // Leave the rest claimed; see run().
             return lanes.nextBatchAfterStop(for: domain)
@@ -106,9 +133,12 @@ public actor DeliveryScheduler: Service {
         return lanes.nextBatch(for: domain)
     }
 
+    /// How long an idle worker keeps its connection for more work to the same domain.
+    static let idleLinger = Duration.seconds(2)
+
     private func runWorker(domain: String) async {
         var connection: SMTPClientConnection?
-        while let batch = nextBatch(for: domain) {
+        while let batch = await nextBatch(for: domain) {
             let (outcome, kept) = await delivery.attempt(batch, reusing: connection)
             connection = kept
             await record(outcome, of: batch)
@@ -121,36 +151,31 @@ public actor DeliveryScheduler: Service {
         wakeSignal.signal()
     }
 
-    /// Each result is committed as soon as the transaction gives it (a crash then re-sends
-    /// only recipients still in flight); then failures are reported and a finished message goes.
+    /// The transaction's results are committed together as soon as it gives them (a crash
+    /// then re-sends only recipients still in flight), with the message's removal when it is
+    /// finished; failures are then reported by the loop.
     private func record(_ outcome: BatchDelivery.Outcome, of batch: ClaimedBatch) async {
         let log = DeliveryAttemptLog(logger: logger)
         let messageID = batch.message.id
-        for (recipient, result) in outcome.results {
-            let now = Date()
-            do {
-                try await queue.run { try $0.record(result, messageID: messageID, position: recipient.position, at: now) }
-            } catch QueueError.notInFlight {
-                // Deleted by `tsubame queue delete` while it was being sent.
-                continue
-            } catch {
-                logger.error("queue: recording a delivery result failed",
-                             metadata: ["id": "\(messageID)", "error": "\(error)"])
-                continue
-            }
+        let now = Date()
+        let results = outcome.results.map { (position: $0.recipient.position, outcome: $0.outcome) }
+        let skipped: Set<Int>
+        do {
+            skipped = Set(try await queue.record(results, messageID: messageID, at: now).notInFlight)
+        } catch {
+            logger.error("queue: recording delivery results failed", metadata: ["id": "\(messageID)", "error": "\(error)"])
+            return
+        }
+        // Positions no longer in flight were deleted by `tsubame queue delete` meanwhile.
+        for (recipient, result) in outcome.results where !skipped.contains(recipient.position) {
             log.record(messageID: messageID, recipient: recipient.address, outcome: result, relay: outcome.relay,
                        tls: outcome.tlsVersion, arrival: batch.message.arrival, now: now)
         }
         if outcome.results.contains(where: { if case .failed = $0.outcome { true } else { false } }) {
             // The loop reports failures, and only the loop: two sweeps at once would both see
             // the failure unreported and send two bounces.
+            failuresToReport = true
             wakeSignal.signal()
-        }
-        do {
-            try await queue.removeIfFinished(messageID: messageID)
-        } catch {
-            logger.error("queue: removing a delivered message failed",
-                         metadata: ["id": "\(messageID)", "error": "\(error)"])
         }
     }
 

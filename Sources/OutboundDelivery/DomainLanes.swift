@@ -39,14 +39,19 @@ struct DomainLanes<Batch> {
     /// The next batch for a worker of `domain`; nil ends that worker (and counts it out), so
     /// that "no more work" and "worker gone" are one step.
     mutating func nextBatch(for domain: String) -> Batch? {
-        if var queue = waiting[domain], !queue.isEmpty {
-            let batch = queue.removeFirst()
-            waiting[domain] = queue.isEmpty ? nil : queue
-            backlog -= 1
-            return batch
-        }
+        if let batch = take(for: domain) { return batch }
         endWorker(for: domain)
         return nil
+    }
+
+    /// The next batch for a worker of `domain`, leaving the worker counted when there is none
+    /// (it may wait for the next claim with its connection open).
+    mutating func take(for domain: String) -> Batch? {
+        guard var queue = waiting[domain], !queue.isEmpty else { return nil }
+        let batch = queue.removeFirst()
+        waiting[domain] = queue.isEmpty ? nil : queue
+        backlog -= 1
+        return batch
     }
 
     mutating func endWorker(for domain: String) {

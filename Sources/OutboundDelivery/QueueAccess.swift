@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import MailQueue
 import NIOPosix
 
@@ -29,8 +30,19 @@ struct QueueAccess: Sendable {
         let folder = folder
         try await threads.runIfActive { [store] in
             if let fileName = try store.removeIfFinished(messageID: messageID) {
-                try folder.removeMessageFile(fileName)
+                try folder.removeMessageFile(fileName, syncing: false)
             }
+        }
+    }
+
+    /// One transaction's results in one commit; the message's file goes when it is finished.
+    func record(_ results: [(position: Int, outcome: AttemptOutcome)], messageID: String,
+                at time: Date) async throws -> TransactionRecord {
+        let folder = folder
+        return try await threads.runIfActive { [store] in
+            let record = try store.recordTransaction(results, messageID: messageID, at: time)
+            if let fileName = record.finishedFileName { try folder.removeMessageFile(fileName, syncing: false) }
+            return record
         }
     }
 }

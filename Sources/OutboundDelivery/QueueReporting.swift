@@ -28,13 +28,12 @@ struct QueueReporting: Sendable {
     private func failExpired(now: Date) async {
         guard let expired = try? await queue.run({ try $0.expiredMessages(now: now) }) else { return }
         let days = Int((schedule.maximumLifetime / 86400).rounded())
+        let lifetime = days >= 1 ? "\(days) day\(days == 1 ? "" : "s")" : "\(Int(schedule.maximumLifetime)) seconds"
+        // RFC 3463 X.4.7: delivery time expired. Each recipient keeps its last reply, which the
+        // report gives as Diagnostic-Code.
+        let reason = RecordedReply(text: "message expired: not delivered within \(lifetime)", enhancedCode: "4.4.7")
         for entry in expired {
-            let last = entry.recipients.compactMap(\.lastReply).last
-            let lifetime = days >= 1 ? "\(days) day\(days == 1 ? "" : "s")" : "\(Int(schedule.maximumLifetime)) seconds"
-            let reason = RecordedReply(
-                text: "message expired: not delivered within \(lifetime)" + (last.map { "; last reply: \($0)" } ?? ""),
-                enhancedCode: "4.4.7")
-            await failPending(entry, reason: reason, event: "expired")
+            await failPending(entry, reason: reason, keepingLastReply: true, event: "expired")
         }
     }
 
@@ -42,14 +41,17 @@ struct QueueReporting: Sendable {
         guard let requested = try? await queue.run({ try $0.bounceRequestedMessages() }) else { return }
         for entry in requested {
             await failPending(entry, reason: RecordedReply(text: "returned to the sender by the postmaster",
-                                                           enhancedCode: "5.0.0"), event: "bounced by the administrator")
+                                                           enhancedCode: "5.0.0"),
+                              keepingLastReply: false, event: "bounced by the administrator")
         }
     }
 
-    private func failPending(_ entry: QueueEntry, reason: RecordedReply, event: String) async {
+    private func failPending(_ entry: QueueEntry, reason: RecordedReply, keepingLastReply: Bool, event: String) async {
         let id = entry.message.id
         do {
-            let failed = try await queue.run { try $0.failPending(messageID: id, reason: reason) }
+            let failed = try await queue.run {
+                try $0.failPending(messageID: id, reason: reason, keepingLastReply: keepingLastReply)
+            }
             for recipient in failed {
                 logger.warning("bounced", metadata: ["id": "\(id)", "to": "<\(recipient.address)>",
                                                      "dsn": "\(reason.enhancedCode ?? "5.0.0")", "status": "bounced",
@@ -62,7 +64,7 @@ struct QueueReporting: Sendable {
 
     /// One report per message for all its unreported failures. Only the scheduler's loop calls
     /// it (see `DeliveryScheduler.record`).
-    private func reportFailures() async {
+    func reportFailures() async {
         guard let entries = try? await queue.run({ try $0.unreportedFailures() }) else { return }
         for entry in entries {
             let outcomes = entry.recipients.map { RecipientOutcome($0, action: .failed) }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -127,7 +132,7 @@ public final class SMTPClientConnection: Sendable {
             }
         } catch {
             opened.succeed(.closed(nil))  // nobody waits; the promise must not leak
-            return .failure(SMTPClientFailure(status: .deferred, reason: "cannot connect to \(peer): \(error)",
+            return .failure(SMTPClientFailure(status: .deferred, reason: "cannot connect to \(peer): \(Self.connectFailureText(error))",
                                               enhancedCode: "4.4.1"))
         }
         let step: SMTPClientStep
@@ -269,5 +274,18 @@ public final class SMTPClientConnection: Sendable {
         }
         try? await channel.close()
         try? await channel.closeFuture.get()
+    }
+}
+
+extension SMTPClientConnection {
+    /// "connection refused" rather than NIO's "connection reset (error set): Connection refused)
+    /// (errno: 111)": the errno's own text, for the log and the DSN.
+    static func connectFailureText(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let connect = error as? NIOConnectionError, let first = connect.connectionErrors.first {
+            return connectFailureText(first.error)
+        }
+        if error is ChannelError, case .connectTimeout = error as! ChannelError { return "connection timed out" }
+        return "\(error)"
     }
 }

@@ -19,6 +19,13 @@ enum OutboundQueueStartup {
         for name in takeover.skipped {
             logger.warning("queue: an old envelope file could not be read; left in place", metadata: ["file": "\(name)"])
         }
+        // Files whose rows are gone (a crash after the rows' removal brought an unsynced unlink
+        // back, or before the unlink): nothing will ever send them.
+        let referenced = Set(try store.listEntries().map(\.message.fileName))
+        let orphans = try QueueFolder(dataDirectory: dataDirectory).removeOrphans(keeping: referenced)
+        if !orphans.isEmpty {
+            logger.notice("queue: removed message files no queue entry names", metadata: ["count": "\(orphans.count)"])
+        }
         return store
     }
 }

@@ -19,6 +19,18 @@ struct QueueStoreSchedulerQueryTests {
         #expect(try fixture.store.expiredMessages(now: t0.addingTimeInterval(3600)).isEmpty)
     }
 
+    @Test func anExpiryKeepsEachRecipientsLastReply() throws {
+        let fixture = try QueueFixture(schedule: RetrySchedule(maximumLifetime: 3600))
+        try fixture.store.enqueue(QueueFixture.message("M1", to: ["a@x.example", "b@x.example"]))
+        _ = try fixture.store.claimDue(now: t0, maximumBatches: 1, recipientsPerBatch: 1)
+        try fixture.store.record(.deferred(RecordedReply(text: "450 4.2.0 busy", enhancedCode: "4.2.0")),
+                                 messageID: "M1", position: 0, at: t0)
+        let failed = try fixture.store.failPending(messageID: "M1", reason: RecordedReply(
+            text: "message expired", enhancedCode: "4.4.7"), keepingLastReply: true)
+        #expect(failed.map(\.lastReply) == ["450 4.2.0 busy", "message expired"])
+        #expect(failed.allSatisfy { $0.lastEnhancedCode == "4.4.7" })
+    }
+
     @Test func aDelayNoticeIsDueOnceAfterTheWarningTime() throws {
         let fixture = try QueueFixture()
         try fixture.store.enqueue(QueueFixture.message("M1", to: ["a@x.example"]))
