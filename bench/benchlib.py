@@ -199,10 +199,17 @@ def count_maildir_new(user_dirs: list[Path]) -> int:
 
 # --------------------------------------------------------------------------- tsubame.toml editing
 
+class TomlRaw(str):
+    """A value set_toml_keys writes as it is: an array, e.g. TomlRaw('["127.0.0.1:5353"]')."""
+
+
 def set_toml_keys(path: Path, section: str, values: dict[str, object]) -> None:
-    """Set `key = value` lines inside [section] of a simple TOML file, keeping the rest."""
+    """Set `key = value` lines inside [section] of a simple TOML file, keeping the rest.
+    A key may be quoted (`'"bench.remote"'`, as in [delivery.routes]); TomlRaw values go in verbatim."""
 
     def fmt(v: object) -> str:
+        if isinstance(v, TomlRaw):
+            return str(v)
         if isinstance(v, bool):
             return "true" if v else "false"
         if isinstance(v, (int, float)):
@@ -228,7 +235,7 @@ def set_toml_keys(path: Path, section: str, values: dict[str, object]) -> None:
         end = len(lines)
     remaining = dict(values)
     for i in range(start + 1, end):
-        m = re.match(r"^\s*([A-Za-z0-9_\-]+)\s*=", lines[i])
+        m = re.match(r"^\s*(\"[^\"]+\"|[A-Za-z0-9_\-]+)\s*=", lines[i])
         if m and m.group(1) in remaining:
             lines[i] = f"{m.group(1)} = {fmt(remaining.pop(m.group(1)))}"
     # insert missing keys right after the last non-blank line of the section
