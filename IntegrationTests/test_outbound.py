@@ -65,6 +65,23 @@ def test_mx_implicit_mx_cname_and_truncated_answers_all_reach_the_peer(sites, fa
     wait_queue_empty(a)
 
 
+def test_route_to_an_address_literal_skips_dns(sites, fake_dns, peer_loop):
+    """[delivery.routes] "routed.test" = "[127.0.0.1]:PORT": no MX or A lookup for it."""
+    peer = SMTPPeer(peer_loop)
+    a = sender_site(sites, fake_dns, smtp_port=free_port_nobody())
+    set_config(a, "delivery.routes", **{'"routed.test"': f"[127.0.0.1]:{peer.port}"})
+    server = sites.start(a)
+    rcpt = "x@routed.test"
+    msg = make_message("routed", to=rcpt)
+    submit(server, a, rcpt, msg)
+    [m] = peer.wait_messages(1)
+    assert_same_message(m.content, msg)
+    sent = wait_delivery(server, "sent", rcpt)[0]
+    assert sent["relay"].endswith(f"[127.0.0.1]:{peer.port}"), sent
+    assert fake_dns.asked("routed.test") == [], fake_dns.queries
+    wait_queue_empty(a)
+
+
 @pytest.mark.parametrize("case,status", [("null-mx", "5.1.10"), ("nxdomain", "5.1.2")])
 def test_null_mx_and_nxdomain_bounce_at_once(sites, fake_dns, case, status):
     rcpt = f"someone@{case}.test"
