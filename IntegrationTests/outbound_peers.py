@@ -446,7 +446,7 @@ class Sites:
     def stop_all(self):
         failures = []
         for srv in self.servers:
-            if srv.proc is None:
+            if srv.proc is None or srv.port is None:   # never started: the test failed already
                 continue
             srv.close_clients()
             killed = srv.proc.returncode == -signal.SIGKILL
