@@ -101,6 +101,9 @@ public struct QueuedRecipient: Sendable, Equatable, Codable {
     public var lastEnhancedCode: String?
     public var remoteHost: String?
     public var delayNoticeSent: Bool
+    /// For a failed recipient: its failure notice (DSN) is safely queued or delivered, or none
+    /// was owed. Until then the message stays, so a crash cannot lose the report.
+    public var failureReported: Bool = false
 }
 
 /// One message row as stored.
@@ -118,6 +121,8 @@ public struct QueuedMessage: Sendable, Equatable, Codable {
     public var held: Bool
     public var submittingAccount: String?
     public var headerPrefix: Data?
+    /// `queue bounce`: the scheduler fails its pending recipients at its next look.
+    public var bounceRequested: Bool = false
 }
 
 /// A message with its recipients, for `queue show` and the delivery agent.

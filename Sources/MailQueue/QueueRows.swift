@@ -5,11 +5,11 @@ import GRDB
 enum QueueRows {
     static let messageColumns = """
         id, file_name, reverse_path, envid, ret, needs_8bitmime, needs_smtputf8, size, arrived_at, expires_at,
-        held, account, header_prefix
+        held, account, header_prefix, bounce_requested
         """
     static let recipientColumns = """
         message_id, position, address, orcpt, notify, domain, status, attempts, next_attempt_at, last_reply,
-        last_enhanced_code, remote_host, delay_notice_sent
+        last_enhanced_code, remote_host, delay_notice_sent, failure_reported
         """
 
     static func message(_ row: Row) throws -> QueuedMessage {
@@ -22,7 +22,8 @@ enum QueueRows {
             },
             needs8BitMIME: row["needs_8bitmime"], needsSMTPUTF8: row["needs_smtputf8"], size: row["size"],
             arrival: SQLiteQueueStore.date(row["arrived_at"]), expiry: SQLiteQueueStore.date(row["expires_at"]),
-            held: row["held"], submittingAccount: row["account"], headerPrefix: row["header_prefix"])
+            held: row["held"], submittingAccount: row["account"], headerPrefix: row["header_prefix"],
+            bounceRequested: row["bounce_requested"])
     }
 
     static func recipient(_ row: Row) throws -> QueuedRecipient {
@@ -33,7 +34,7 @@ enum QueueRows {
             originalRecipient: row["orcpt"], notify: row["notify"], destinationDomain: row["domain"], status: parsed,
             attempts: row["attempts"], nextAttempt: SQLiteQueueStore.date(row["next_attempt_at"]),
             lastReply: row["last_reply"], lastEnhancedCode: row["last_enhanced_code"], remoteHost: row["remote_host"],
-            delayNoticeSent: row["delay_notice_sent"])
+            delayNoticeSent: row["delay_notice_sent"], failureReported: row["failure_reported"])
     }
 
     static func fetchMessage(_ db: Database, id: String) throws -> QueuedMessage? {

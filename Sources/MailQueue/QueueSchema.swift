@@ -44,6 +44,16 @@ enum QueueSchema {
                 CREATE INDEX queue_recipients_due ON queue_recipients(status, next_attempt_at);
                 """)
         }
+        // `queue bounce` and the reports of failures (QueueReports). ADD COLUMN with a constant
+        // DEFAULT is portable (SQLite, PostgreSQL) and fills the rows v1 left: not asked to
+        // bounce, and any failed recipient not yet reported — v1 sent no DSNs, so its sender is
+        // still owed one.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE queue_messages ADD COLUMN bounce_requested BOOLEAN NOT NULL DEFAULT FALSE;
+                ALTER TABLE queue_recipients ADD COLUMN failure_reported BOOLEAN NOT NULL DEFAULT FALSE;
+                """)
+        }
         return migrator
     }
 }

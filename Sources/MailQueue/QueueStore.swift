@@ -30,7 +30,8 @@ public protocol QueueStore: QueueIntake {
     /// keeping the next-attempt time its claim set. Returns how many recipients.
     func recoverInterrupted() throws -> Int
 
-    /// Deletes the rows of a message none of whose recipients is pending or in flight; returns
+    /// Deletes the rows of a message none of whose recipients is pending, in flight, or failed
+    /// without its report (`QueueReports.markFailureReported`); returns
     /// its file name, for the caller to unlink after (rows first: a crash between leaves an
     /// orphan file, never a row without a file). nil when something is still to be sent.
     func removeIfFinished(messageID: String) throws -> String?

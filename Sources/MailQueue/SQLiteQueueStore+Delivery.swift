@@ -77,8 +77,11 @@ extension SQLiteQueueStore {
     public func removeIfFinished(messageID: String) throws -> String? {
         try pool.write { db in
             guard let message = try QueueRows.fetchMessage(db, id: messageID) else { return nil }
+            // A failure not yet reported keeps the message: its DSN quotes the file (RFC 3464
+            // §2.4), and a crash before the DSN is queued must not lose it.
             let open = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM queue_recipients WHERE message_id = ? AND status IN ('pending', 'inFlight')
+                SELECT COUNT(*) FROM queue_recipients WHERE message_id = ?
+                    AND (status IN ('pending', 'inFlight') OR (status = 'failed' AND failure_reported = FALSE))
                 """, arguments: [messageID]) ?? 0
             guard open == 0 else { return nil }
             try db.execute(sql: "DELETE FROM queue_recipients WHERE message_id = ?", arguments: [messageID])

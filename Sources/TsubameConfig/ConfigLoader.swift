@@ -31,26 +31,41 @@ public enum ConfigLoader {
         func readSettings(of tableName: String, _ subtable: TOMLTable) {
             for name in subtable.keys {
                 let fullKey = "\(tableName).\(name)"
+                if ConfigSchema.tables.contains(fullKey) {
+                    readTable(fullKey, subtable[name]!)
+                    continue
+                }
                 guard let setting = ConfigSchema.settings.first(where: { $0.key == fullKey }) else {
-                    report(fullKey, "unknown key")
+                    report(fullKey, subtable[name]?.table == nil ? "unknown key" : "unknown table")
                     continue
                 }
                 if let problem = setting.read(subtable[name]!, &config) { report(fullKey, problem) }
             }
         }
 
+        // A table of settings, or of domain entries ([delivery.routes]); nested tables recurse.
+        func readTable(_ name: String, _ value: TOMLValueConvertible) {
+            guard let subtable = value.table else {
+                report(name, "must be a table ([\(name)])")
+                return
+            }
+            if let entries = ConfigSchema.entryTables.first(where: { $0.name == name }) {
+                entries.read(subtable, into: &config, report: report)
+            } else {
+                readSettings(of: name, subtable)
+            }
+        }
+
         for key in table.keys {
             guard let value = table[key] else { continue }
-            if ConfigSchema.tables.contains(key) {
+            if key == "listeners" {
                 guard let subtable = value.table else {
                     report(key, "must be a table ([\(key)])")
                     continue
                 }
-                if key == "listeners" {
-                    readListeners(subtable, into: &config, report: report)
-                    continue
-                }
-                readSettings(of: key, subtable)
+                readListeners(subtable, into: &config, report: report)
+            } else if ConfigSchema.tables.contains(key) {
+                readTable(key, value)
             } else if ConfigSchema.tables.contains(where: { $0.hasPrefix("\(key).") }) {
                 // [limits.NAME]: TOML nests the tables under "limits".
                 guard let parent = value.table else {
@@ -78,6 +93,7 @@ public enum ConfigLoader {
         }
         if table["hostname"] == nil { report("hostname", "missing; set it to this server's DNS name") }
         if config.server.user.isEmpty && !config.server.group.isEmpty { report("server.group", "needs [server] user") }
+        ConfigSchema.checkOutbound(config, isSet: { lines[$0] != nil }, report: report)
         if config.listeners.isEmpty { report("listeners", "no listener configured; add e.g. smtp = \"0.0.0.0:25\"") }
         issues.sort { ($0.line ?? 0) < ($1.line ?? 0) }
         return issues.isEmpty ? .success(config) : .failure(ConfigIssues(issues))
@@ -85,8 +101,9 @@ public enum ConfigLoader {
 
     /// The line of a table header whose name does not start like a key ("[.smtp]", "[=]", a
     /// lone "["), or nil. Found by FuzzConfig: TOMLKit 0.6.0's toml++ asserts on those and aborts
-    /// the process, so a typo would kill `serve` at start or on a SIGHUP reload. TOML has no
-    /// array setting here, so a line starting with "[" is a table header or a refused file.
+    /// the process, so a typo would kill `serve` at start or on a SIGHUP reload. The one array
+    /// setting, `[dns] nameservers`, holds strings, so a line of it that starts with "[" goes on
+    /// with a quote and passes; any other line starting with "[" is a table header or a refused file.
     static func unnamedTableHeaderLine(_ text: String) -> Int? {
         let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), open = UInt8(ascii: "[")
         // Octets, not Characters: "\r\n" is one Character, and toml++ counts lines by LF.

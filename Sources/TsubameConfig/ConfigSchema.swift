@@ -194,13 +194,15 @@ enum ConfigSchema {
 
         .string("log", "level", "One of trace, debug, info, notice, warning, error, critical.", \.log.level,
                 validate: { LogSettings.levels.contains($0) ? nil : "must be one of \(LogSettings.levels.joined(separator: ", "))" }),
-    ] + ListenerName.allCases.flatMap(listenerLimits)
+    ] + ListenerName.allCases.flatMap(listenerLimits) + outboundSettings
 
+    /// In the order the template writes them; a table before the tables nested in it.
     static let tables = ["listeners", "smtp", "submission", "pop3"] + ListenerName.allCases.map { "limits.\($0.rawValue)" }
-        + ["auth", "tls", "server", "log"]
+        + ["auth", "tls", "server", "log", "delivery", "delivery.tls", "delivery.tls.domains", "delivery.routes",
+           "queue", "dns"]
 
     /// Written by the template above a table's header.
-    static let tableNotes = [
+    static let tableNotes = outboundTableNotes.merging([
         "submission": """
             What logged-in users may do on submission (587), submissions (465), and smtp when [smtp] auth is on.
             AUTH is required there before MAIL; MAIL FROM and the header From must be the account's own addresses.
@@ -209,7 +211,7 @@ enum ConfigSchema {
             Each listener counts its connections on its own: a flood on one port leaves the others usable.
             A key left out takes the value of [smtp] (smtp, submission, submissions) or [pop3] (pop3, pop3s).
             """,
-    ]
+    ]) { first, _ in first }
 
     static func listenerLimits(_ listener: ListenerName) -> [Setting] {
         let table = listener.protocolTable

@@ -23,6 +23,10 @@ public enum ConfigTemplate {
             }
         }
         for table in ConfigSchema.tables where table != "listeners" {
+            if let entries = ConfigSchema.entryTables.first(where: { $0.name == table }) {
+                text += "\n" + entries.render(config)
+                continue
+            }
             let settings = ConfigSchema.settings.filter { $0.table == table }
             text += "\n"
             for line in ConfigSchema.tableNotes[table]?.split(separator: "\n") ?? [] { text += "# \(line)\n" }

@@ -3,12 +3,13 @@ import Foundation
 import MailQueue
 import TsubameServer
 
-/// `tsubame queue list|show|hold|release|delete`. They open `DATA/queue.sqlite` beside the
-/// running server (WAL: readers and one writer at a time, the busy timeout waits for it).
+/// `tsubame queue list|show|flush|hold|release|delete|bounce`. They open `DATA/queue.sqlite`
+/// beside the running server (WAL: readers and one writer at a time, the busy timeout waits for
+/// it); the server's scheduler reads the queue every second, so a change takes effect at once.
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Inspect and manage the outbound queue.",
-        subcommands: [List.self, Show.self, Hold.self, Release.self, Delete.self])
+        subcommands: [List.self, Show.self, Flush.self, Hold.self, Release.self, Delete.self, Bounce.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List queued messages and their recipients.")
@@ -32,6 +33,23 @@ struct QueueCommand: ParsableCommand {
             guard let entry = try options.openQueue().entry(id: id) else { throw QueueError.noSuchMessage(id) }
             if json { return try QueueJSON.print(QueueJSON.entry(entry)) }
             print(QueueText.details(entry))
+        }
+    }
+
+    struct Flush: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make pending recipients due now instead of at their next retry time.",
+            discussion: "Held messages stay held; their recipients are due as soon as they are released.")
+        @Argument(help: "The message id; without it, every queued message.") var id: String?
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            let queue = try options.openQueue()
+            let due = try queue.flush(messageID: id, now: Date())
+            print("\(due) recipient\(due == 1 ? "" : "s") due now")
+            if let id, try queue.entry(id: id)?.message.held == true {
+                print("\(id) is held: `tsubame queue release \(id)` lets it be sent")
+            }
         }
     }
 
@@ -67,6 +85,23 @@ struct QueueCommand: ParsableCommand {
             // Rows first, then the file: a crash between leaves an orphan file, not a dangling row.
             try QueueFolder(dataDirectory: options.folder.path).removeMessageFile(fileName)
             print("deleted \(id)")
+        }
+    }
+
+    struct Bounce: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give up on a message's pending recipients and return it to its sender.",
+            discussion: """
+                The server fails them with "bounced by the administrator" at its next look (within a \
+                second) and sends the sender a delivery status notification (RFC 3464). Recipients \
+                being tried right now finish that attempt first.
+                """)
+        @Argument var id: String
+        @OptionGroup var options: DataOption
+
+        func run() throws {
+            try options.openQueue().requestBounce(messageID: id)
+            print("\(id) will be returned to its sender at the server's next look at the queue")
         }
     }
 }

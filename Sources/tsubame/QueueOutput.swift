@@ -8,7 +8,7 @@ enum QueueJSON {
         return [
             "id": message.id, "file": message.fileName, "sender": message.reversePath,
             "size": message.size, "arrival": time(message.arrival), "expiry": time(message.expiry),
-            "held": message.held, "account": nullable(message.submittingAccount),
+            "held": message.held, "bounce_requested": message.bounceRequested, "account": nullable(message.submittingAccount),
             "envid": nullable(message.envelopeID), "ret": nullable(message.returnContent?.rawValue),
             "needs_8bitmime": message.needs8BitMIME, "needs_smtputf8": message.needsSMTPUTF8,
             "recipients": entry.recipients.map { recipient in
@@ -18,7 +18,7 @@ enum QueueJSON {
                     "next_attempt": time(recipient.nextAttempt), "last_reply": nullable(recipient.lastReply),
                     "enhanced_code": nullable(recipient.lastEnhancedCode), "remote_host": nullable(recipient.remoteHost),
                     "orcpt": nullable(recipient.originalRecipient), "notify": nullable(recipient.notify),
-                    "delay_notice_sent": recipient.delayNoticeSent,
+                    "delay_notice_sent": recipient.delayNoticeSent, "failure_reported": recipient.failureReported,
                 ] as [String: Any]
             },
         ]
@@ -44,7 +44,7 @@ enum QueueText {
     static func summary(_ entry: QueueEntry) -> String {
         let message = entry.message
         let sender = message.reversePath.isEmpty ? "<>" : "<\(message.reversePath)>"
-        let held = message.held ? " held" : ""
+        let held = (message.held ? " held" : "") + (message.bounceRequested ? " bounce-requested" : "")
         let recipients = entry.recipients.map { "<\($0.address)> \($0.status.rawValue)" }.joined(separator: ", ")
         return "\(message.id) \(QueueJSON.time(message.arrival)) size=\(message.size)\(held) from=\(sender) to: \(recipients)"
     }
@@ -56,6 +56,7 @@ enum QueueText {
             "from: <\(message.reversePath)>", "size: \(message.size)",
             "arrival: \(QueueJSON.time(message.arrival))", "expiry: \(QueueJSON.time(message.expiry))",
             "held: \(message.held ? "yes" : "no")",
+            "bounce requested: \(message.bounceRequested ? "yes" : "no")",
         ]
         if let account = message.submittingAccount { lines.append("account: \(account)") }
         for recipient in entry.recipients {

@@ -3,9 +3,15 @@
 
 Listens on 127.0.0.1, UDP and TCP on the same free port, prints "PORT <n>" on stdout once
 ready, and answers from the fixed zone below until stdin closes (the test ends it).
+An optional argument names a zone file (master format, absolute names) whose records are
+added to the zone: the OutboundDeliveryTests route tests bring their own. A CNAME in the zone
+is followed (the chain goes in the answer, as a recursive resolver gives it) when the asked
+type is not listed for the name itself.
 Special names:
   big.test        over UDP: TC=1 and no records; over TCP: 40 TXT records (RFC 7766 §5)
   servfail.test   SERVFAIL          refused.test   REFUSED
+  servfail.*      SERVFAIL, any name whose first label is "servfail"
+  servfail-aaaa.* SERVFAIL for AAAA only; other types from the zone
   missing.test    NXDOMAIN with an SOA (negative TTL: min(SOA TTL 600, MINIMUM 120) = 120)
   signed.test     A record with AD=1
   spoof.test      first a reply with a wrong ID, then one for another name, then the answer
@@ -37,7 +43,37 @@ ZONE = {
                            for i in range(40)],
     ("badtcp.test.", "TXT"): [RR("badtcp.test.", QTYPE.TXT, ttl=300, rdata=TXT("never whole"))],
 }
+
+
+def load_zone(path):
+    """Adds a zone file's records to ZONE (RR.fromZone parses master format)."""
+    with open(path) as handle:
+        for record in RR.fromZone(handle.read()):
+            key = (str(record.rname).lower(), QTYPE[record.rtype])
+            ZONE.setdefault(key, []).append(record)
+
+
+if len(sys.argv) > 1:
+    load_zone(sys.argv[1])
 EXISTING = {name for name, _ in ZONE}
+
+
+def lookup(name, qtype):
+    """The answer records for (name, qtype), following CNAMEs inside the zone; None if none."""
+    records = ZONE.get((name, qtype))
+    if records is not None:
+        return records
+    chain = []
+    for _ in range(8):
+        alias = ZONE.get((name, "CNAME"))
+        if not alias or qtype == "CNAME":
+            break
+        chain += alias
+        name = str(alias[0].rdata.label).lower()
+        found = ZONE.get((name, qtype))
+        if found is not None:
+            return chain + found
+    return chain or None
 
 
 def answer(data, over_tcp):
@@ -49,7 +85,8 @@ def answer(data, over_tcp):
     reply.header.ad = 0  # set below only for signed.test (our query's AD=1 must not come back)
     if name == "silent.test.":
         return []
-    if name == "servfail.test.":
+    first_label = name.split(".")[0]
+    if first_label == "servfail" or (first_label == "servfail-aaaa" and qtype == "AAAA"):
         reply.header.rcode = RCODE.SERVFAIL
         return [reply.pack()]
     if name == "refused.test.":
@@ -58,11 +95,13 @@ def answer(data, over_tcp):
     if name in ("big.test.", "badtcp.test.") and not over_tcp:
         reply.header.tc = 1
         return [reply.pack()]
-    records = ZONE.get((name, qtype))
-    if records is None:
+    records = lookup(name, qtype)
+    if records is None or all(QTYPE[record.rtype] == "CNAME" for record in records):
         # The names of CNAME chains are looked up by the chain's owner.
         if name not in EXISTING:
             reply.header.rcode = RCODE.NXDOMAIN
+        for record in records or []:
+            reply.add_answer(record)  # a chain ending in no data (RFC 2308 §2.2)
         reply.add_auth(SOA_RECORD)
         return [reply.pack()]
     for record in records:

@@ -107,6 +107,9 @@ struct QueueStoreDeliveryTests {
         try fixture.store.record(.delivered(RecordedReply(text: "250 ok")), messageID: "M1", position: 0, at: t0)
         #expect(try fixture.store.removeIfFinished(messageID: "M1") == nil)
         try fixture.store.record(.failed(RecordedReply(text: "550 no")), messageID: "M1", position: 1, at: t0)
+        // The failure is still owed a report to the sender.
+        #expect(try fixture.store.removeIfFinished(messageID: "M1") == nil)
+        try fixture.store.markFailureReported(messageID: "M1", positions: [1])
         #expect(try fixture.store.removeIfFinished(messageID: "M1") == "M1,S=10,W=11")
         #expect(try fixture.store.entry(id: "M1") == nil)
     }
