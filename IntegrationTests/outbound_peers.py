@@ -32,7 +32,7 @@ from dnslib import AAAA, CNAME, MX, QTYPE, RCODE, RR, SOA, A, DNSRecord
 from conftest import BIN, PASSWORD, STOP_TIMEOUT, DataDir, Server, run_cli
 from test_log_injection import LogLine
 
-WAIT = 20          # the longest a test waits for one thing
+WAIT = float(os.environ.get("TSUBAME_E2E_WAIT", 20))   # the longest a test waits for one thing
 CLIENT_HELO = "client.example"
 
 # Site A: the sender's server, and its users.
@@ -484,7 +484,7 @@ def set_config(datadir: DataDir, table, **values):
         datadir.config.write_text(text, encoding="utf-8")
 
 
-FAST_QUEUE = dict(first_retry=1, max_retry_interval=2, max_lifetime=3600, delay_warning=3600)
+FAST_QUEUE = dict(first_retry=1, max_retry_interval=2, max_lifetime=3600, delay_warning=3000)
 
 
 def sender_site(sites, dns: FakeDNS, smtp_port=25, queue=None, delivery=None, tls=None, hostname=A_HOST,
@@ -667,7 +667,7 @@ def check_dsn_envelope(dsn: DSN, site_hostname=A_HOST, to=ALICE):
 # running the server where it must refuse to start
 
 
-def serve_expecting_failure(datadir, timeout=30):
+def serve_expecting_failure(datadir, timeout=15):
     """`tsubame serve` that must exit by itself (non-zero); returns (code, stderr text)."""
     listen = [a for n in ("smtp", "submission", "submissions", "pop3", "pop3s")
               for a in ("--listen", f"{n}=127.0.0.1:0")]
@@ -677,7 +677,7 @@ def serve_expecting_failure(datadir, timeout=30):
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         p.send_signal(signal.SIGTERM)
-        out, err = p.communicate(STOP_TIMEOUT)
+        out, err = p.communicate(timeout=STOP_TIMEOUT)
         pytest.fail(f"serve kept running; stderr:\n{err.decode(errors='replace')}")
     return p.returncode, (err + out).decode(errors="replace")
 
