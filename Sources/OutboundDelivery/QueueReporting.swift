@@ -83,7 +83,7 @@ struct QueueReporting: Sendable {
         guard let entries = try? await queue.run({ try $0.messagesNeedingDelayNotice(now: now, warningAfter: warning) })
         else { return }
         for entry in entries {
-            let delayed = entry.recipients.filter { $0.status == .pending || $0.status == .inFlight }
+            let delayed = entry.recipients.filter { $0.status == .pending && !$0.delayNoticeSent && $0.attempts > 0 }
             guard !delayed.isEmpty else { continue }
             let outcomes = delayed.map { RecipientOutcome($0, action: .delayed, willRetryUntil: entry.message.expiry) }
             guard await send(outcomes, about: entry.message, kind: "delay") else { continue }
