@@ -35,7 +35,8 @@ struct BatchDelivery: Sendable {
         guard !sent.isEmpty else {
             return (Outcome(results: results), connection)
         }
-        let content = OutboundContent(prefix: prefix, filePath: folder.messagePath(batch.message.fileName))
+        let content = OutboundContent(prefix: prefix, filePath: folder.messagePath(batch.message.fileName),
+                                      omitsReturnPath: true)
 
         let hosts: [DeliveryHost]
         switch await routes.route(for: batch.destinationDomain) {

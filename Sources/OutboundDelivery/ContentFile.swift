@@ -21,10 +21,19 @@ final class ContentFile: Sendable {
         self.threads = threads
     }
 
-    static func open(_ path: String, threads: NIOThreadPool = .singleton) async throws -> ContentFile {
+    static func open(_ path: String, omittingReturnPath: Bool = false,
+                     threads: NIOThreadPool = .singleton) async throws -> ContentFile {
         let descriptor = try await threads.runIfActive { () throws -> CInt in
             let descriptor = systemOpen(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw ReadError(description: "\(path): \(String(cString: strerror(errno)))") }
+            if omittingReturnPath {
+                let start = returnPathLength(descriptor)
+                guard lseek(descriptor, off_t(start), SEEK_SET) == off_t(start) else {
+                    let reason = String(cString: strerror(errno))
+                    _ = systemClose(descriptor)
+                    throw ReadError(description: "\(path): \(reason)")
+                }
+            }
             return descriptor
         }
         return ContentFile(descriptor: descriptor, threads: threads)
@@ -51,6 +60,27 @@ final class ContentFile: Sendable {
     func close() {
         _ = systemClose(descriptor)
     }
+}
+
+/// The octets of a leading `Return-Path:` field (with any folded lines), or 0.
+private func returnPathLength(_ descriptor: CInt) -> Int {
+    var head = [UInt8](repeating: 0, count: 2048)
+    let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+    guard count > 0 else { return 0 }
+    let bytes = head[..<count]
+    let name = Array("return-path:".utf8)
+    guard bytes.count > name.count,
+          zip(bytes.prefix(name.count), name).allSatisfy({ ($0 | 0x20) == $1 || $0 == $1 }) else { return 0 }
+    var index = bytes.startIndex
+    while let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) {
+        let next = newline + 1
+        // A line starting with white space continues the field (RFC 5322 §2.2.3).
+        guard next < bytes.endIndex, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\t") else {
+            return next
+        }
+        index = next
+    }
+    return 0  // a field longer than what was read: send the file as it is
 }
 
 // The C calls under names of their own: inside `ContentFile`, `open`, `read` and `close` are its methods.

@@ -19,9 +19,13 @@ extension RecipientOutcome {
             willRetryUntil: willRetryUntil.map { Int($0.timeIntervalSince1970) })
     }
 
-    /// "mx.example.org[192.0.2.1]:25" → "mx.example.org".
+    /// "mx.example.org[192.0.2.1]:25" → "mx.example.org"; "[192.0.2.1]:25" (an address
+    /// literal route) → "[192.0.2.1]".
     static func hostName(ofPeer peer: String) -> String {
-        String(peer.prefix { $0 != "[" })
+        let name = peer.prefix { $0 != "[" }
+        if !name.isEmpty { return String(name) }
+        guard let close = peer.firstIndex(of: "]") else { return peer }
+        return String(peer[...close])
     }
 }
 
@@ -41,3 +45,6 @@ extension RemoteReply {
 func recordedReply(_ text: String) -> (code: Int, lines: [String])? {
     RemoteReply(recordedText: text).map { ($0.code, $0.lines) }
 }
+
+/// For tests: the Remote-MTA name of a recorded peer.
+func remoteMTAName(ofPeer peer: String) -> String { RecipientOutcome.hostName(ofPeer: peer) }

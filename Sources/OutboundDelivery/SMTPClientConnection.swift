@@ -10,10 +10,16 @@ import SMTPProtocol
 public struct OutboundContent: Sendable, Equatable {
     public var prefix: [UInt8]
     public var filePath: String
+    /// Leave out the file's first field when it is `Return-Path:`: the server writes one at the
+    /// top of every stored message for the Maildir, and RFC 5321 §4.4 has only the final
+    /// delivery add it ("a message-originating SMTP system SHOULD NOT send a message that
+    /// already contains a Return-path header field").
+    public var omitsReturnPath: Bool
 
-    public init(prefix: [UInt8] = [], filePath: String) {
+    public init(prefix: [UInt8] = [], filePath: String, omitsReturnPath: Bool = false) {
         self.prefix = prefix
         self.filePath = filePath
+        self.omitsReturnPath = omitsReturnPath
     }
 }
 
@@ -177,7 +183,7 @@ public final class SMTPClientConnection: Sendable {
         // and the connection stays usable.
         let file: ContentFile
         do {
-            file = try await ContentFile.open(content.filePath)
+            file = try await ContentFile.open(content.filePath, omittingReturnPath: content.omitsReturnPath)
         } catch {
             return .failure(SMTPClientFailure(status: .deferred, reason: "cannot read the queued message: \(error)",
                                               enhancedCode: "4.3.0"))

@@ -6,8 +6,8 @@ import MailQueue
 /// re-sent in a burst), and the first format's `queue/new/NAME` + `NAME.envelope` pairs become
 /// queue entries.
 enum OutboundQueueStartup {
-    static func open(dataDirectory: String, logger: Logger) throws -> SQLiteQueueStore {
-        let store = try SQLiteQueueStore(path: QueueFolder.databasePath(dataDirectory: dataDirectory))
+    static func open(dataDirectory: String, schedule: RetrySchedule = RetrySchedule(), logger: Logger) throws -> SQLiteQueueStore {
+        let store = try SQLiteQueueStore(path: QueueFolder.databasePath(dataDirectory: dataDirectory), schedule: schedule)
         let recovered = try store.recoverInterrupted()
         if recovered > 0 { logger.notice("queue: recipients in flight at the last stop are pending again",
                                          metadata: ["count": "\(recovered)"]) }

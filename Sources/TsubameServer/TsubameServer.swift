@@ -4,12 +4,15 @@ import Glibc
 import Darwin
 #endif
 import AccountDirectory
+import DeliveryReports
+import Foundation
 import Logging
 import MailQueue
 import MaildirStore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import OutboundDelivery
 import ServiceLifecycle
 import TsubamePKI
 import TsubameConfig
@@ -38,7 +41,14 @@ public enum TsubameServer {
             logger.warning("primary_domain is not a local domain; <Postmaster> goes to the domain added first",
                            metadata: ["primary_domain": "\(configuration.primaryDomain)"])
         }
-        let queue = try OutboundQueueStartup.open(dataDirectory: dataFolder.path, logger: logger)
+        let retrySchedule = OutboundSetup.schedule(configuration.queue)
+        let queue = try OutboundQueueStartup.open(dataDirectory: dataFolder.path, schedule: retrySchedule, logger: logger)
+        let outboundSettings = try OutboundSetup.settings(configuration, dataDirectory: dataFolder.path)
+        let dnsResolver = try OutboundSetup.resolver(configuration.dns)
+        let outboundTLS = try OutboundTLS(caFile: outboundSettings.caFile)
+        // Set once the scheduler exists: the store's intake wakes it for each queued message.
+        let wakeScheduler = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+        let queueIntake = WakingQueueIntake(store: queue, scheduler: { wakeScheduler.withLockedValue { $0 }?() })
         let storageThreads = NIOThreadPool(numberOfThreads: configuration.server.storageThreads)
         // Recipient lookups and PKI upkeep; password hashing has threads of its own, so a login
         // flood never makes them wait.
@@ -69,10 +79,11 @@ public enum TsubameServer {
             authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
         // SMTP AUTH shares POP3's authenticator: one throttle and one lockout table for both.
         let submissionLimiter = SubmissionLimiter(settings: configuration.submission)
+        let mailStore = MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname,
+                                     threadPool: storageThreads, queue: queueIntake)
         let smtpContext = SMTPServerContext(
             configuration: configBox,
-            store: MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname, threadPool: storageThreads,
-                                queue: queue),
+            store: mailStore,
             resolver: RecipientResolver(directory: serverDirectory,
                                         primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
             authenticator: authenticator, senders: serverDirectory, submissionLimiter: submissionLimiter,
@@ -87,9 +98,22 @@ public enum TsubameServer {
         let reloader = ConfigReloader(dataFolder: dataFolder, overrides: listenerOverrides, box: configBox,
                                       authenticator: authenticator, submissionLimiter: submissionLimiter, tls: tls,
                                       hangups: hangups, logger: logger)
+        let scheduler = DeliveryScheduler(
+            store: queue, folder: QueueFolder(dataDirectory: dataFolder.path), threads: storageThreads,
+            routes: RouteSelector(resolver: dnsResolver, settings: outboundSettings), settings: outboundSettings,
+            tls: outboundTLS, group: group,
+            reportDelivery: ServerReportDelivery(directory: serverDirectory, store: mailStore, group: group,
+                                                 hostname: configuration.hostname,
+                                                 primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
+            reportBuilder: DeliveryReportBuilder(reportingHost: outboundSettings.heloName,
+                                                 now: { Int(Date().timeIntervalSince1970) },
+                                                 uniqueToken: { MaildirName.make(hostname: "x").id }),
+            schedule: retrySchedule, logger: Logger(label: "delivery"))
+        wakeScheduler.withLockedValue { $0 = { scheduler.wake() } }
         let serviceGroup = ServiceGroup(configuration: .init(
             services: [
                 .init(service: listeners),
+                .init(service: privileges.afterDrop(scheduler)),
                 .init(service: reloader, successTerminationBehavior: .ignore),
                 .init(service: privileges.afterDrop(UpkeepService(dataFolder: dataFolder, configuration: configBox,
                                              pkiThreads: directoryThreads, storageThreads: storageThreads, tls: tls,

@@ -77,3 +77,14 @@ enum RemoteReplyProbe {
         OutboundDelivery.recordedReply(text)
     }
 }
+
+@Suite struct RemoteMTANameTests {
+    @Test func theHostNameOrTheAddressLiteral() {
+        #expect(RecipientOutcomeProbe.host("mx.example.org[192.0.2.1]:25") == "mx.example.org")
+        #expect(RecipientOutcomeProbe.host("[192.0.2.1]:2626") == "[192.0.2.1]")
+    }
+}
+
+enum RecipientOutcomeProbe {
+    static func host(_ peer: String) -> String { OutboundDelivery.remoteMTAName(ofPeer: peer) }
+}
