@@ -24,6 +24,7 @@ import struct
 import subprocess
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -364,7 +365,9 @@ class SMTPPeer:
 
         def factory():
             self.sessions += 1
-            return SMTP(handler, loop=peer_loop.loop, **kwargs)
+            with warnings.catch_warnings():   # "AUTH while not requiring TLS": on implicit TLS it is
+                warnings.simplefilter("ignore")
+                return SMTP(handler, loop=peer_loop.loop, **kwargs)
         self.server, self.port = peer_loop.listen(factory, port, ssl_context=tls if implicit_tls else None)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
