@@ -114,6 +114,11 @@ class DataDir:
         """Set keys of the [smtp] table (see set_table)."""
         self.set_table("smtp", **values)
 
+    def suspend_delivery(self):
+        """[delivery] suspended = true: queued mail stays as the server queued it (for tests
+        of the queue itself; the outbound tests deliver)."""
+        self.set_table("delivery", suspended=True)
+
     def set_table(self, name, **values):
         """Set keys of the [NAME] table: replace an existing `key = ...` line
         inside the table, or add the key right after the table header (the

@@ -131,6 +131,7 @@ def test_domains_and_aliases(datadir):
 
 
 def test_alias_to_a_remote_address_waits_in_the_outbound_queue(datadir, start_server):
+    datadir.suspend_delivery()  # the queue as the server left it, before any attempt
     run_cli("alias", "add", "fwd@test.example", "far@remote.example", "--data", datadir.path)
     server = start_server()
     with server.connect() as client:
@@ -142,6 +143,7 @@ def test_alias_to_a_remote_address_waits_in_the_outbound_queue(datadir, start_se
 
 
 def test_queue_commands_hold_release_show_and_delete_while_the_server_runs(datadir, start_server):
+    datadir.suspend_delivery()
     run_cli("alias", "add", "fwd@test.example", "far@remote.example", "--data", datadir.path)
     server = start_server()
     with server.connect() as client:

@@ -13,6 +13,7 @@ from conftest import run_cli
 def queue_remote_message(datadir, start_server):
     """A message for far@remote.example, queued through an alias; returns (server, id)."""
     datadir.add_alias("fwd@test.example", "far@remote.example")
+    datadir.suspend_delivery()  # remote.example does not exist: a live scheduler would bounce it
     server = start_server()
     with server.connect() as client:
         client.transaction("a@example.net", ["fwd@test.example"], b"Subject: q\r\n\r\nqueued\r\n")

@@ -238,3 +238,20 @@ def test_several_messages_one_session(client, datadir):
     assert stored == sorted(m.replace(b"\r\n", b"\n") for m in msgs)
     names = {f.name.split(",")[0] for f in files}
     assert len(names) == 3
+
+
+def test_dsn_offered_and_ignored_for_local_recipients(server, datadir):
+    """RFC 3461: port 25 offers DSN and takes its parameters; a local delivery stores the
+    message as usual (no "delivered" notice yet) and queues nothing."""
+    msg = plain_message("dsn")
+    with smtp(server) as s:
+        s.ehlo(CLIENT_HELO)
+        assert s.has_extn("dsn")
+        assert s.sendmail(SENDER, ["alice@test.example"], msg,
+                          mail_options=["RET=HDRS", "ENVID=abc+2Bdef"],
+                          rcpt_options=["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;alice+40test.example"]) == {}
+        code, text = s.mail(SENDER, ["ENVID=" + "e" * 101])
+        assert (code, text[:5]) == (501, b"5.5.4") and b"ENVID" in text
+    [f] = datadir.wait_new("alice@test.example")
+    check_stored(f, SENDER, msg, "ESMTP", rcpt="alice@test.example")
+    assert datadir.queue_list() == []

@@ -10,7 +10,7 @@ def test_greeting_and_ehlo(client):
     assert client.greeting.lines[0].startswith(f"{HOSTNAME} ESMTP Tsubame"), client.greeting
     r = client.ehlo()
     keywords = {line.split(" ")[0].upper() for line in r.lines[1:]}
-    for kw in ("PIPELINING", "8BITMIME", "SIZE", "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING"):
+    for kw in ("PIPELINING", "8BITMIME", "SIZE", "ENHANCEDSTATUSCODES", "SMTPUTF8", "CHUNKING", "DSN"):
         assert kw in keywords, f"EHLO lacks {kw}: {r.lines}"
     assert r.lines[0].split(" ")[0] == HOSTNAME, r
 

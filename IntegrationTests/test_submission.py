@@ -3,6 +3,7 @@ msmtp on 587 (STARTTLS) and 465 (implicit TLS), Python smtplib, SCRAM-SHA-256 fr
 independent `scramp` implementation; what a login may send, and where it goes."""
 
 import base64
+import json
 import re
 import smtplib
 import ssl
@@ -162,6 +163,7 @@ def test_scram_with_scramp_right_and_wrong_proof(submission_server, datadir):
 def test_remote_recipient_is_queued_durably(datadir, start_server):
     """Authenticated users may address any domain (RFC 6409): the remote recipient is in the
     queue (file and rows) before the 250, and still there after SIGKILL and a restart."""
+    datadir.suspend_delivery()
     server = start_server()
     with submit_587(server, datadir) as client:
         client.login(ALICE, PASSWORD)
@@ -179,6 +181,68 @@ def test_remote_recipient_is_queued_durably(datadir, start_server):
     assert datadir.queue_list() == [entry]
     assert datadir.queued_file(entry).read_bytes() == stored
     wait_tmp_empty(datadir)
+
+
+def start_with_remote_down(datadir, start_server):
+    """The server, with remote.example routed to a closed port: its messages are deferred and
+    stay in the queue, whatever DNS says about remote.example."""
+    datadir.set_table("delivery.routes", **{'"remote.example"': "[127.0.0.1]:1"})
+    return start_server()
+
+
+def test_dsn_parameters_kept_in_the_queue(datadir, start_server):
+    """RFC 3461: submission offers DSN; RET and ENVID of MAIL and NOTIFY and ORCPT of each RCPT
+    reach the queue as received (NOTIFY in its canonical order); a recipient without them has
+    none; a malformed value is refused with 501 5.5.4 naming the parameter."""
+    other = "other@remote.example"
+    server = start_with_remote_down(datadir, start_server)
+    with submit_587(server, datadir) as client:
+        assert client.has_extn("dsn")
+        client.login(ALICE, PASSWORD)
+        code, text = client.mail(ALICE, ["RET=FULL", "RET=HDRS"])
+        assert (code, text[:5]) == (501, b"5.5.4") and b"RET" in text
+        code, _ = client.mail(ALICE)
+        assert code == 250
+        for bad in ["NOTIFY=NEVER,SUCCESS", "ORCPT=bob@example.net", "ORCPT=rfc822;bob+4"]:
+            code, text = client.rcpt(REMOTE, [bad])
+            assert (code, text[:5]) == (501, b"5.5.4") and bad.split("=")[0].encode() in text, (bad, text)
+        client.rset()
+        refused = client.sendmail(ALICE, [REMOTE, other], message("dsn", to=REMOTE),
+                                  mail_options=["RET=HDRS", "ENVID=abc+2Bdef"])
+        assert refused == {}
+        [mail_only] = datadir.queue_list()
+        # smtplib gives every RCPT the same options: one recipient with them, one without.
+        code, _ = client.mail(ALICE, ["RET=HDRS", "ENVID=abc+2Bdef"])
+        assert code == 250
+        assert client.rcpt(REMOTE, ["NOTIFY=FAILURE,SUCCESS", "ORCPT=rfc822;bob+40example.net"])[0] == 250
+        assert client.rcpt(other)[0] == 250
+        code, _ = client.data(message("dsn", to=REMOTE))
+        assert code == 250
+    entries = datadir.queue_list()
+    [entry] = [e for e in entries if e["id"] != mail_only["id"]]
+    shown = json.loads(run_cli("queue", "show", entry["id"], "--json", "--data", datadir.path).stdout)
+    assert (shown["envid"], shown["ret"]) == ("abc+2Bdef", "HDRS")
+    assert [(r["address"], r["notify"], r["orcpt"]) for r in shown["recipients"]] == [
+        (REMOTE, "SUCCESS,FAILURE", "rfc822;bob+40example.net"), (other, None, None)]
+    assert [(r["notify"], r["orcpt"]) for r in mail_only["recipients"]] == [(None, None), (None, None)]
+    assert (mail_only["envid"], mail_only["ret"]) == ("abc+2Bdef", "HDRS")
+
+
+def test_dsn_options_with_sendmail(datadir, start_server):
+    """smtplib's sendmail gives every RCPT the same options; on 465 too."""
+    server = start_with_remote_down(datadir, start_server)
+    with submit_465(server, datadir) as client:
+        assert client.has_extn("dsn")
+        client.login(ALICE, PASSWORD)
+        refused = client.sendmail(ALICE, [REMOTE], message("dsn", to=REMOTE),
+                                  mail_options=["RET=HDRS", "ENVID=abc+2Bdef"],
+                                  rcpt_options=["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;bob+40example.net"])
+        assert refused == {}
+        [entry] = datadir.queue_list()
+    shown = json.loads(run_cli("queue", "show", entry["id"], "--json", "--data", datadir.path).stdout)
+    assert (shown["envid"], shown["ret"]) == ("abc+2Bdef", "HDRS")
+    assert [(r["address"], r["notify"], r["orcpt"]) for r in shown["recipients"]] == [
+        (REMOTE, "SUCCESS,FAILURE", "rfc822;bob+40example.net")]
 
 
 def test_message_id_and_date_added_only_when_missing(submission_server, datadir):

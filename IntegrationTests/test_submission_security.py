@@ -222,6 +222,7 @@ def test_plaintext_auth_on_loopback_follows_allow_plaintext(datadir, start_serve
     """Port 25 with `[smtp] auth = true` from loopback: AUTH before TLS is allowed by the
     default `allow_plaintext = "loopback"` (as POP3's), and the Received header says ESMTPA."""
     datadir.set_smtp(auth=True)
+    datadir.suspend_delivery()
     server = start_server()
     with smtplib.SMTP("127.0.0.1", server.port, timeout=30, local_hostname=CLIENT_HELO) as client:
         assert client.has_extn("auth") or client.ehlo(CLIENT_HELO) and client.has_extn("auth")

@@ -86,7 +86,7 @@ struct Delivery {
     private func queuedMessage(fileName: String, size: Int) -> NewQueuedMessage {
         NewQueuedMessage(
             id: name.id, fileName: fileName, reversePath: plan.reversePath,
-            recipients: plan.remoteRecipients.map { NewQueuedRecipient(address: $0) },
+            recipients: plan.remoteRecipients, envelopeID: plan.envelopeID, returnContent: plan.returnContent,
             needs8BitMIME: plan.needs8BitMIME, needsSMTPUTF8: plan.needsSMTPUTF8, size: size, arrival: Date(),
             submittingAccount: plan.submittingAccount)
     }

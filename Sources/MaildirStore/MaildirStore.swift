@@ -18,24 +18,32 @@ public struct LocalMailbox: Hashable, Sendable {
 public struct DeliveryPlan: Sendable, Equatable {
     /// Local mailboxes: one file, hard-linked into each Maildir's new/.
     public var mailboxes: [LocalMailbox]
-    /// Recipients outside our domains (submissions, alias targets). They wait, durably, in the
-    /// outbound queue (`QueueStore`) until the delivery agent sends them on.
-    public var remoteRecipients: [String]
+    /// Recipients outside our domains (submissions, alias targets), as the queue's rows will
+    /// hold them: the address with its DSN NOTIFY and ORCPT (RFC 3461 §4.1, §4.2). They wait,
+    /// durably, in the outbound queue (`QueueStore`) until the delivery agent sends them on.
+    public var remoteRecipients: [NewQueuedRecipient]
     public var reversePath: String
     /// What the queue must know to pick a peer that can take the message (RFC 6152, RFC 6531).
     public var needs8BitMIME: Bool
     public var needsSMTPUTF8: Bool
     /// The authenticated account of a submission.
     public var submittingAccount: String?
+    /// ENVID as received, in xtext (RFC 3461 §4.4), and RET (§4.3): for the DSNs about the
+    /// remote recipients and for relaying to a peer that offers DSN.
+    public var envelopeID: String?
+    public var returnContent: ReturnContent?
 
-    public init(mailboxes: [LocalMailbox], remoteRecipients: [String], reversePath: String,
-                needs8BitMIME: Bool = false, needsSMTPUTF8: Bool = false, submittingAccount: String? = nil) {
+    public init(mailboxes: [LocalMailbox], remoteRecipients: [NewQueuedRecipient], reversePath: String,
+                needs8BitMIME: Bool = false, needsSMTPUTF8: Bool = false, submittingAccount: String? = nil,
+                envelopeID: String? = nil, returnContent: ReturnContent? = nil) {
         self.mailboxes = mailboxes
         self.remoteRecipients = remoteRecipients
         self.reversePath = reversePath
         self.needs8BitMIME = needs8BitMIME
         self.needsSMTPUTF8 = needsSMTPUTF8
         self.submittingAccount = submittingAccount
+        self.envelopeID = envelopeID
+        self.returnContent = returnContent
     }
 }
 

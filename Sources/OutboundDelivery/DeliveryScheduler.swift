@@ -47,10 +47,17 @@ public actor DeliveryScheduler: Service {
     public nonisolated func wake() { wakeSignal.signal() }
 
     public func run() async throws {
+        if settings.suspended {
+            logger.notice("delivery is suspended ([delivery] suspended): queued messages wait")
+        }
         await removeFinishedMessages()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping, !Task.isCancelled {
+                    if settings.suspended {
+                        await wakeSignal.wait(upTo: pollInterval)
+                        continue
+                    }
                     await reports.round(now: Date())
                     await claimDueWork()
                     while let domain = lanes.startWorker() {
@@ -105,6 +112,9 @@ public actor DeliveryScheduler: Service {
             let (outcome, kept) = await delivery.attempt(batch, reusing: connection)
             connection = kept
             await record(outcome, of: batch)
+            // Claim more before this lane runs dry, so the worker keeps its connection
+            // instead of closing it and a new worker dialling again.
+            if lanes.backlog < settings.concurrency { wakeSignal.signal() }
         }
         await connection?.close()
         // Room for another worker: the loop may start one at once.
@@ -132,7 +142,9 @@ public actor DeliveryScheduler: Service {
                        tls: outcome.tlsVersion, arrival: batch.message.arrival, now: now)
         }
         if outcome.results.contains(where: { if case .failed = $0.outcome { true } else { false } }) {
-            await reports.reportFailures()
+            // The loop reports failures, and only the loop: two sweeps at once would both see
+            // the failure unreported and send two bounces.
+            wakeSignal.signal()
         }
         do {
             try await queue.removeIfFinished(messageID: messageID)

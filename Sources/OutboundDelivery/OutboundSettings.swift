@@ -43,6 +43,8 @@ public struct OutboundSettings: Sendable, Equatable {
     /// Tsubame sites that trust each other's private CA). nil: the system's only.
     public var caFile: String?
     public var connectTimeout: Duration = .seconds(30)
+    /// `[delivery] suspended`: the scheduler claims nothing and reports nothing.
+    public var suspended = false
     /// `[queue] concurrency`: connections open at once, over all destinations.
     public var concurrency = 20
     /// `[queue] concurrency_per_domain`.

@@ -60,8 +60,9 @@ struct QueueReporting: Sendable {
         }
     }
 
-    /// One report per message for all its unreported failures.
-    func reportFailures() async {
+    /// One report per message for all its unreported failures. Only the scheduler's loop calls
+    /// it (see `DeliveryScheduler.record`).
+    private func reportFailures() async {
         guard let entries = try? await queue.run({ try $0.unreportedFailures() }) else { return }
         for entry in entries {
             let outcomes = entry.recipients.map { RecipientOutcome($0, action: .failed) }

@@ -57,12 +57,7 @@ public struct DSNNotify: OptionSet, Sendable, Hashable {
     public static let delay = DSNNotify(rawValue: 1 << 2)
     /// The empty set is NEVER.
     public static let never: DSNNotify = []
-
-    var parameterValue: String {
-        guard !isEmpty else { return "NEVER" }
-        return [(DSNNotify.success, "SUCCESS"), (.failure, "FAILURE"), (.delay, "DELAY")]
-            .filter { contains($0.0) }.map(\.1).joined(separator: ",")
-    }
+    // Its text form, `parameterValue`, and the parser are in DSNParameters.swift.
 }
 
 /// The parameters a client puts on MAIL FROM, each only when the server announced its extension.

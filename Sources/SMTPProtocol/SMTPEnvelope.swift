@@ -27,10 +27,12 @@ public enum HeaderSenderVerdict: Sendable, Equatable {
     case temporaryFailure
 }
 
-/// One accepted recipient: the address as given and where it resolved to.
+/// One accepted recipient: the address as given, where it resolved to, and its DSN
+/// parameters (RFC 3461 §4.1, §4.2).
 public struct SMTPRecipient<Destination: Sendable & Equatable>: Sendable, Equatable {
     public var address: SMTPMailbox
     public var destination: Destination
+    public var dsn = DSNRecipientParameters()
 }
 
 /// The envelope of the transaction in progress (RFC 5321 §2.3.1).
@@ -40,4 +42,8 @@ public struct SMTPEnvelope<Destination: Sendable & Equatable>: Sendable, Equatab
     public var bodyType: SMTPBodyType = .sevenBit
     public var smtputf8 = false
     public var declaredSize: Int?
+    /// RET (RFC 3461 §4.3): what a failure DSN returns of the message.
+    public var dsnReturn: DSNReturn?
+    /// ENVID (RFC 3461 §4.4) as received, in xtext.
+    public var envelopeID: String?
 }

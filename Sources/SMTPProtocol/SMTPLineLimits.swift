@@ -3,8 +3,11 @@
 public enum SMTPLineLimits {
     /// RFC 5321 §4.5.3.1.4: 512 octets with the CRLF.
     public static let command = 512
-    /// RFC 4954 §5: the AUTH parameter adds up to 500 octets to MAIL FROM.
-    public static let mail = command + 500
+    /// RFC 4954 §5: the AUTH parameter adds up to 500 octets to MAIL FROM; RFC 3461 §4: RET
+    /// and ENVID add 100 more.
+    public static let mail = command + 500 + 100
+    /// RFC 3461 §4: NOTIFY and ORCPT add up to 500 octets to RCPT TO.
+    public static let rcpt = command + 500
     /// RFC 4954 §4: 12288 octets suffice for the responses of deployed SASL mechanisms; an AUTH
     /// line with an initial response and each response of an exchange may be that long.
     public static let sasl = 12_288 + 2
@@ -17,6 +20,7 @@ public enum SMTPLineLimits {
         if saslResponse { return length <= sasl }
         if startsWithVerb("AUTH", line) { return length <= sasl }
         if startsWithVerb("MAIL", line) { return length <= mail }
+        if startsWithVerb("RCPT", line) { return length <= rcpt }
         return false
     }
 

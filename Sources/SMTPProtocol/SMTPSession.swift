@@ -27,8 +27,9 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case awaitingGreeting
         /// Reading commands; the envelope is the transaction MAIL opened, if any.
         case ready(Greeting, Envelope?)
-        /// The directory is being asked about `pending`; `recipientVerdict(_:)` answers.
-        case awaitingRecipientVerdict(Greeting, Envelope, pending: SMTPMailbox)
+        /// The directory is being asked about `pending`; `recipientVerdict(_:)` answers. The
+        /// RCPT's DSN parameters wait with it, to join the envelope if it is accepted.
+        case awaitingRecipientVerdict(Greeting, Envelope, pending: SMTPMailbox, dsn: DSNRecipientParameters)
         /// AUTH in progress (RFC 4954 §4): the next lines are SASL responses, not commands.
         case authenticating(Greeting, AuthenticationExchange)
         /// An authenticated session's MAIL: the handler checks the sender and the account's
@@ -143,7 +144,7 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         switch phase {
         case .awaitingGreeting, .closed: return nil
         case .skippingChunk(let greeting, _, _): return greeting
-        case .ready(let greeting, _), .awaitingRecipientVerdict(let greeting, _, _), .receivingData(let greeting, _),
+        case .ready(let greeting, _), .awaitingRecipientVerdict(let greeting, _, _, _), .receivingData(let greeting, _),
              .receivingChunks(let greeting, _, _), .readingChunk(let greeting, _, _), .awaitingStorage(let greeting, _),
              .authenticating(let greeting, _), .awaitingSenderVerdict(let greeting, _), .awaitingHeaderVerdict(let greeting, _):
             return greeting
@@ -154,7 +155,7 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         switch phase {
         case .awaitingGreeting, .skippingChunk, .closed, .authenticating: return nil
         case .ready(_, let envelope): return envelope
-        case .awaitingRecipientVerdict(_, let envelope, _), .receivingData(_, let envelope),
+        case .awaitingRecipientVerdict(_, let envelope, _, _), .receivingData(_, let envelope),
              .receivingChunks(_, let envelope, _), .readingChunk(_, let envelope, _), .awaitingStorage(_, let envelope),
              .awaitingSenderVerdict(_, let envelope), .awaitingHeaderVerdict(_, let envelope):
             return envelope
@@ -283,14 +284,18 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
 
         case .rcpt(let mailbox, let parameters):
             guard case .ready(let greeting, let envelope?) = phase else { return fail(.badSequence("send MAIL first")) }
-            if let unsupported = parameters.first { return fail(.parameterNotImplemented(unsupported.keyword)) }
+            let dsn: DSNRecipientParameters
+            switch Self.recipientParameters(parameters) {
+            case .success(let parsed): dsn = parsed
+            case .failure(let refusal): return fail(refusal.reply)
+            }
             // RFC 6531 §3.4: a non-ASCII address needs SMTPUTF8 on MAIL.
             guard mailbox.isASCII || envelope.smtputf8 else { return fail(.nonASCIIWithoutSMTPUTF8) }
             // RFC 5321 §4.5.3.1.8: at least 100 recipients must be accepted; beyond the limit 452.
             guard envelope.recipients.count < configuration.maximumRecipients else {
                 return .reply(.tooManyRecipients)
             }
-            phase = .awaitingRecipientVerdict(greeting, envelope, pending: mailbox)
+            phase = .awaitingRecipientVerdict(greeting, envelope, pending: mailbox, dsn: dsn)
             return .verifyRecipient(mailbox)
 
         case .data:
@@ -351,12 +356,12 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
     // MARK: Results of the handler's work
 
     public mutating func recipientVerdict(_ verdict: RecipientVerdict<Destination>) -> Action {
-        guard case .awaitingRecipientVerdict(let greeting, var envelope, let mailbox) = phase else {
+        guard case .awaitingRecipientVerdict(let greeting, var envelope, let mailbox, let dsn) = phase else {
             preconditionFailure("recipient verdict without a pending RCPT")
         }
         switch verdict {
         case .accept(let destination):
-            envelope.recipients.append(SMTPRecipient(address: mailbox, destination: destination))
+            envelope.recipients.append(SMTPRecipient(address: mailbox, destination: destination, dsn: dsn))
             phase = .ready(greeting, envelope)
             return .reply(.recipientOK)
         case .unknownUser:
@@ -386,6 +391,7 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
             "ENHANCEDSTATUSCODES",                         // RFC 2034
             "SMTPUTF8",                                    // RFC 6531
             "CHUNKING",                                    // RFC 3030
+            "DSN",                                         // RFC 3461 §4
         ] + (configuration.startTLSAvailable && !configuration.tlsActive ? ["STARTTLS"] : []) // RFC 3207
           // RFC 4954 §3; RFC 8314 §3 and RFC 4954 §4: not before TLS unless plaintext is allowed.
           + (configuration.authenticationAvailable ? ["AUTH " + SASLMechanism.allCases.map(\.rawValue).joined(separator: " ")] : [])
@@ -395,6 +401,7 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
     private mutating func beginTransaction(_ greeting: Greeting, _ reversePath: SMTPReversePath,
                                            _ parameters: [SMTPParameter]) -> Action {
         var envelope = Envelope(reversePath: reversePath)
+        if let repeated = Self.repeatedKeyword(in: parameters) { return fail(ParameterRefusal.repeated(repeated).reply) }
         for parameter in parameters {
             switch (parameter.keyword, parameter.value?.uppercased()) {
             case ("SIZE", let value?):
@@ -415,6 +422,16 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
                 // and trusted for nothing: the identity is the session's own AUTH, if any.
                 let value = parameter.value ?? ""
                 guard value == "<>" || XText.isValid(value) else { return fail(.syntaxError("bad AUTH value")) }
+            case ("RET", _):
+                guard let value = parameter.value, let ret = DSNReturn(parameterValue: value) else {
+                    return fail(ParameterRefusal.malformed("RET").reply)
+                }
+                envelope.dsnReturn = ret
+            case ("ENVID", _):
+                guard let value = parameter.value, DSNEnvelopeID.isValid(value) else {
+                    return fail(ParameterRefusal.malformed("ENVID").reply)
+                }
+                envelope.envelopeID = value
             default:
                 return fail(.parameterNotImplemented(parameter.keyword))
             }

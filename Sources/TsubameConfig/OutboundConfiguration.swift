@@ -13,6 +13,8 @@ public struct DeliveryConfiguration: Sendable, Equatable {
     /// A file (mode 0600, owned by the server's user) holding the smarthost password on its
     /// first line; relative to the data folder.
     public var relayPasswordFile = ""
+    /// Nothing is sent while true: messages stay queued (`tsubame queue list`).
+    public var suspended = false
     /// Seconds to wait for a TCP connection to a peer.
     public var connectTimeout = 30
     /// Domain (lowercased) to next hop, as relayHost is written.

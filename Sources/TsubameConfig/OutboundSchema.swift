@@ -28,6 +28,9 @@ extension ConfigSchema {
                 "A file (mode 0600) holding the smarthost password on its first line; relative paths are inside the data folder.",
                 \.delivery.relayPasswordFile,
                 validate: { noControlCharacters($0) ? nil : "must not contain control characters" }),
+        .boolean("delivery", "suspended",
+                 "Keep every queued message without trying to send it (maintenance, a DNS move; as Postfix's defer_transports). Reports, expiry and retries wait too.",
+                 \.delivery.suspended),
         .integer("delivery", "connect_timeout", 1...600,
                  "Seconds to wait for a TCP connection to a peer before trying its next address.", \.delivery.connectTimeout),
 

@@ -334,7 +334,7 @@ struct AuthenticationSessionTests {
         #expect(session.protocolName == "UTF8SMTPSA")
     }
 
-    // MARK: Line lengths (RFC 5321 §4.5.3.1.4, RFC 4954 §4 and §5)
+    // MARK: Line lengths (RFC 5321 §4.5.3.1.4, RFC 4954 §4 and §5, RFC 3461 §4)
 
     @Test(arguments: [
         (String(repeating: "N", count: 510), false, true),
@@ -342,7 +342,11 @@ struct AuthenticationSessionTests {
         ("AUTH PLAIN " + String(repeating: "A", count: 12_000), false, true),
         ("AUTH PLAIN " + String(repeating: "A", count: 12_300), false, false),
         ("MAIL FROM:<a@b> AUTH=" + String(repeating: "x", count: 900), false, true),
-        ("MAIL FROM:<a@b> AUTH=" + String(repeating: "x", count: 1000), false, false),
+        ("MAIL FROM:<a@b> AUTH=" + String(repeating: "x", count: 1100), false, false),
+        ("MAIL FROM:<a@b> AUTH=" + String(repeating: "x", count: 900) + " ENVID=" + String(repeating: "e", count: 100),
+         false, true),
+        ("RCPT TO:<a@b> ORCPT=rfc822;" + String(repeating: "x", count: 900), false, true),
+        ("RCPT TO:<a@b> ORCPT=rfc822;" + String(repeating: "x", count: 1000), false, false),
         (String(repeating: "A", count: 12_000), true, true),
     ])
     func lineLimits(line: String, saslResponse: Bool, permitted: Bool) {

@@ -60,7 +60,7 @@ struct SessionTests {
         (["EHLO c", "FOO"], "500 5.5.1"),
         (["EHLO c", "EXPN x"], "502 5.5.1"),
         (["EHLO c", "MAIL FROM:<a@b> SIZE=1001"], "552 5.3.4"),
-        (["EHLO c", "MAIL FROM:<a@b> RET=FULL"], "555 5.5.4"),
+        (["EHLO c", "MAIL FROM:<a@b> MT-PRIORITY=3"], "555 5.5.4"),
         (["EHLO c", "MAIL FROM:<ü@b>"], "553 5.6.7"),
         (["EHLO c", "MAIL FROM:<a@b>", "RCPT TO:<ü@mx.test>"], "553 5.6.7"),
         (["EHLO c", "VRFY alice"], "252 2.5.0"),

@@ -81,7 +81,7 @@ struct MaildirStoreTests {
         let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool, queue: queue)
         let name = MaildirName.make(hostname: "h")
         let message = store.beginMessage(name: name, traceHeaders: "X: y\n",
-                                         plan: DeliveryPlan(mailboxes: [], remoteRecipients: ["far@remote.example"],
+                                         plan: DeliveryPlan(mailboxes: [], remoteRecipients: [NewQueuedRecipient(address: "far@remote.example")],
                                                             reversePath: "a@b.example", needs8BitMIME: true,
                                                             submittingAccount: "a@b.example"))
         let fileName = try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
@@ -93,6 +93,27 @@ struct MaildirStoreTests {
         #expect(entry.message.needs8BitMIME && entry.message.submittingAccount == "a@b.example")
         #expect(entry.message.size == 10)
         #expect(entry.recipients.map(\.address) == ["far@remote.example"])
+        #expect(entry.message.envelopeID == nil && entry.message.returnContent == nil)
+        #expect(entry.recipients[0].notify == nil && entry.recipients[0].originalRecipient == nil)
+    }
+
+    /// RFC 3461: ENVID, RET and each recipient's NOTIFY and ORCPT reach the queue's rows.
+    @Test func dsnParametersReachTheQueue() async throws {
+        let queue = try SQLiteQueueStore(path: QueueFolder.databasePath(dataDirectory: root))
+        let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool, queue: queue)
+        let name = MaildirName.make(hostname: "h")
+        let plan = DeliveryPlan(
+            mailboxes: [], remoteRecipients: [
+                NewQueuedRecipient(address: "bob@example.net", originalRecipient: "rfc822;bob+40example.net",
+                                   notify: "SUCCESS,FAILURE"),
+                NewQueuedRecipient(address: "carol@example.net", notify: "NEVER"),
+            ], reversePath: "a@b.example", envelopeID: "abc+2Bdef", returnContent: .headers)
+        let message = store.beginMessage(name: name, traceHeaders: "", plan: plan)
+        _ = try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
+        let entry = try #require(try queue.entry(id: name.id))
+        #expect(entry.message.envelopeID == "abc+2Bdef" && entry.message.returnContent == .headers)
+        #expect(entry.recipients.map(\.notify) == ["SUCCESS,FAILURE", "NEVER"])
+        #expect(entry.recipients.map(\.originalRecipient) == ["rfc822;bob+40example.net", nil])
     }
 
     /// The rows are written only once the file is in queue/messages (and that folder synced):
@@ -101,7 +122,7 @@ struct MaildirStoreTests {
         let intake = RecordingIntake(messages: "\(root)/queue/messages")
         let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool, queue: intake)
         let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "",
-                                         plan: DeliveryPlan(mailboxes: [], remoteRecipients: ["far@remote.example"],
+                                         plan: DeliveryPlan(mailboxes: [], remoteRecipients: [NewQueuedRecipient(address: "far@remote.example")],
                                                             reversePath: ""))
         let fileName = try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
         #expect(intake.filesSeenAtEnqueue.withLockedValue { $0 } == [[fileName]])
@@ -114,7 +135,7 @@ struct MaildirStoreTests {
         let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool, queue: intake)
         let alice = LocalMailbox(domain: "example.org", localPart: "alice")
         let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "",
-                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: ["far@remote.example"],
+                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [NewQueuedRecipient(address: "far@remote.example")],
                                                             reversePath: ""))
         await #expect(throws: QueueError.invalidInput("disk full")) {
             try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
@@ -125,7 +146,7 @@ struct MaildirStoreTests {
 
     @Test func remoteRecipientsWithoutAQueueAreRefused() async throws {
         let message = store().beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "",
-                                           plan: DeliveryPlan(mailboxes: [], remoteRecipients: ["far@remote.example"],
+                                           plan: DeliveryPlan(mailboxes: [], remoteRecipients: [NewQueuedRecipient(address: "far@remote.example")],
                                                               reversePath: ""))
         await #expect(throws: NoOutboundQueue.self) { try await message.commit(ByteBuffer(string: "b\n"), on: loop).get() }
         #expect(files("\(root)/queue/messages").isEmpty)

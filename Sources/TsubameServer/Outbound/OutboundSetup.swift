@@ -20,6 +20,7 @@ enum OutboundSetup {
         settings.smtpPort = delivery.smtpPort
         settings.ipFamily = IPFamily(rawValue: delivery.ipFamily) ?? .any
         settings.connectTimeout = .seconds(delivery.connectTimeout)
+        settings.suspended = delivery.suspended
         settings.tlsPolicy = SMTPClientTLSPolicy(rawValue: delivery.tlsPolicy) ?? .may
         for (domain, policy) in delivery.tlsPolicyByDomain {
             if let parsed = SMTPClientTLSPolicy(rawValue: policy) { settings.tlsPolicyByDomain[domain.lowercased()] = parsed }

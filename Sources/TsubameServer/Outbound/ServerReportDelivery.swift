@@ -5,6 +5,7 @@ import Darwin
 #endif
 import AccountDirectory
 import DeliveryReports
+import MailQueue
 import MaildirStore
 import NIOCore
 import OutboundDelivery
@@ -37,11 +38,13 @@ struct ServerReportDelivery: ReportDelivery {
         let plan: DeliveryPlan
         switch verdict {
         case .accept(let resolved):
-            plan = DeliveryPlan(mailboxes: resolved.mailboxes, remoteRecipients: localOnly ? [] : resolved.remoteAddresses,
+            // A report carries no DSN parameters of its own (it goes from <>, RFC 3461 §6.2).
+            let remote = localOnly ? [] : resolved.remoteAddresses.map { NewQueuedRecipient(address: $0) }
+            plan = DeliveryPlan(mailboxes: resolved.mailboxes, remoteRecipients: remote,
                                 reversePath: "", needs8BitMIME: report.requires8BitMIME,
                                 needsSMTPUTF8: report.requiresSMTPUTF8)
         case .relayDenied where !localOnly:
-            plan = DeliveryPlan(mailboxes: [], remoteRecipients: [recipient], reversePath: "",
+            plan = DeliveryPlan(mailboxes: [], remoteRecipients: [NewQueuedRecipient(address: recipient)], reversePath: "",
                                 needs8BitMIME: report.requires8BitMIME, needsSMTPUTF8: report.requiresSMTPUTF8)
         case .temporaryFailure:
             throw ReportStorageError.directoryUnavailable

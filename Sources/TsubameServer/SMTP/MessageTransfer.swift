@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import MailQueue
 import MaildirStore
 import NIOCore
 import SMTPProtocol
@@ -88,9 +89,18 @@ final class MessageTransfer {
     }
 
     /// Every local mailbox once, every remote alias target once, whatever the RCPTs overlap.
+    ///
+    /// DSN parameters (RFC 3461) go to the queue with each remote recipient: its NOTIFY in the
+    /// canonical text and its ORCPT as received, both from the RCPT it came from (the first,
+    /// when RCPTs overlap). A remote alias target keeps the RCPT's NOTIFY and ORCPT: the ORCPT
+    /// names the address the sender used, which is what a DSN must show. Without ORCPT it stays
+    /// nil: the scheduler fills "rfc822;addr" itself when it passes the recipient on.
+    /// Local mailboxes ignore DSN parameters for now: NOTIFY=SUCCESS on a local delivery would
+    /// deserve a "delivered" DSN (RFC 3461 §6.2), and an alias expanding to several addresses
+    /// an "expanded" one; both are left for later.
     static func plan(for envelope: SMTPEnvelope<ResolvedRecipient>, account: String? = nil) -> DeliveryPlan {
         var mailboxes: [LocalMailbox] = []
-        var remote: [String] = []
+        var remote: [NewQueuedRecipient] = []
         var seenMailboxes = Set<LocalMailbox>()
         var seenRemote = Set<String>()
         for recipient in envelope.recipients {
@@ -98,7 +108,9 @@ final class MessageTransfer {
                 mailboxes.append(mailbox)
             }
             for address in recipient.destination.remoteAddresses where seenRemote.insert(address.lowercased()).inserted {
-                remote.append(address)
+                remote.append(NewQueuedRecipient(address: address,
+                                                 originalRecipient: recipient.dsn.originalRecipient?.parameterValue,
+                                                 notify: recipient.dsn.notify?.parameterValue))
             }
         }
         let sender: String
@@ -108,7 +120,16 @@ final class MessageTransfer {
         }
         return DeliveryPlan(mailboxes: mailboxes, remoteRecipients: remote, reversePath: sender,
                             needs8BitMIME: envelope.bodyType != .sevenBit, needsSMTPUTF8: envelope.smtputf8,
-                            submittingAccount: account)
+                            submittingAccount: account, envelopeID: envelope.envelopeID,
+                            returnContent: envelope.dsnReturn.map(Self.returnContent))
+    }
+
+    /// The SMTP core's RET as the queue stores it; both spell RFC 3461 §4.3.
+    private static func returnContent(_ ret: DSNReturn) -> ReturnContent {
+        switch ret {
+        case .full: return .full
+        case .headers: return .headers
+        }
     }
 
     var problems: MessageContentDecoder.Problems { decoder.problems }

@@ -13,7 +13,8 @@ import SMTPProtocol
 /// - the parser never traps;
 /// - a recognised command encodes back to a line that parses to the same command (paths are
 ///   re-quoted from `SMTPMailbox.description`, so its quoting is checked too);
-/// - a verb is recognised only when its bytes spell it in ASCII, any case (RFC 5321 §2.4).
+/// - a verb is recognised only when its bytes spell it in ASCII, any case (RFC 5321 §2.4);
+/// - DSN parameter values (RFC 3461 §4) that parse read back from their own text.
 /// Per session (see `SessionDriver`): every reply is well formed, and nothing is accepted
 /// out of order or before TLS when TLS is required.
 func fuzzSMTPCommand(_ input: FuzzInput) {
@@ -61,6 +62,37 @@ private func checkParse(_ line: [UInt8], _ parsed: Result<SMTPCommand, SMTPComma
     let reparsed = SMTPCommandParser.parse(Array(encoded.utf8))
     precondition(reparsed == .success(command),
                  "round trip: \(line) parsed to \(command), encoded as \(Array(encoded.utf8)), parsed back to \(reparsed)")
+    switch command {
+    case .mail(_, let parameters), .rcpt(_, let parameters): checkDSNValues(parameters)
+    default: break
+    }
+}
+
+/// RFC 3461 §4: a DSN value that parses has one text that parses back to it (NOTIFY's
+/// canonical order; ORCPT and ENVID exactly as received), and a valid ENVID or ORCPT decodes.
+private func checkDSNValues(_ parameters: [SMTPParameter]) {
+    for parameter in parameters {
+        guard let value = parameter.value else { continue }
+        switch parameter.keyword {
+        case "NOTIFY":
+            guard let notify = DSNNotify(parameterValue: value) else { continue }
+            precondition(DSNNotify(parameterValue: notify.parameterValue) == notify, "NOTIFY \(value) does not round-trip")
+        case "ORCPT":
+            guard let original = DSNOriginalRecipient(parameterValue: value) else { continue }
+            precondition(original.parameterValue == value, "ORCPT \(value) kept as \(original.parameterValue)")
+            precondition(XText.decode(original.xtext)!.count <= DSNLimits.originalRecipientLength, "ORCPT too long")
+        case "ENVID":
+            guard DSNEnvelopeID.isValid(value), let decoded = XText.decode(value) else { continue }
+            precondition(decoded.count <= DSNLimits.envelopeIDLength, "ENVID too long")
+            precondition(XText.decode(XText.encode(String(decoding: decoded, as: UTF8.self))) == decoded
+                         || !decoded.allSatisfy({ $0 < 0x80 }), "ENVID \(value) does not re-encode")
+        case "RET":
+            guard let ret = DSNReturn(parameterValue: value) else { continue }
+            precondition(DSNReturn(parameterValue: ret.rawValue) == ret, "RET \(value)")
+        default:
+            continue
+        }
+    }
 }
 
 /// The verb a command was recognised from; nil for unknown verbs.

@@ -156,6 +156,7 @@ struct SessionDriver {
             case .store(let envelope):
                 precondition(!envelope.recipients.isEmpty, "store without recipients")
                 precondition(envelope.recipients.count == recipients, "store with \(envelope.recipients.count) recipients, \(recipients) accepted")
+                checkDSN(envelope)
                 endTransaction()
                 next = session.storageCompleted(answer() & 1 == 0 ? .success("id") : .failure(.init()))
             case .discardContent(let reply):
@@ -191,6 +192,19 @@ struct SessionDriver {
                 let result = session.headerSenderVerdict(verdict)
                 if case .store = result { precondition(verdict == .accept, "stored with a refused header From") }
                 next = result
+            }
+        }
+    }
+
+    /// RFC 3461 §4: only well-formed DSN values reach the store (the queue keeps them as they are).
+    private func checkDSN(_ envelope: SMTPEnvelope<Int>) {
+        if let id = envelope.envelopeID { precondition(DSNEnvelopeID.isValid(id), "stored ENVID \(id)") }
+        for recipient in envelope.recipients {
+            if let notify = recipient.dsn.notify {
+                precondition(DSNNotify(parameterValue: notify.parameterValue) == notify, "stored NOTIFY \(notify)")
+            }
+            if let original = recipient.dsn.originalRecipient {
+                precondition(DSNOriginalRecipient(parameterValue: original.parameterValue) == original, "stored ORCPT \(original)")
             }
         }
     }
