@@ -232,8 +232,6 @@ def test_expiry_bounces_after_max_lifetime(sites, fake_dns, peer_loop):
     assert len(a.new_files(ALICE)) == len(dsns)
 
 
-@pytest.mark.xfail(reason="Tsubame bug: the expiry bounce has no Diagnostic-Code and no Remote-MTA: the sender "
-                          "is not told the peer's last reply (450 4.2.1 ...)", strict=False)
 def test_expiry_bounce_names_the_last_reply(sites, fake_dns, peer_loop):
     """Like Postfix's "delivery temporarily suspended: ... said: 450 ...": the bounce for an
     expired message says what the receiving server last answered, and who it was."""

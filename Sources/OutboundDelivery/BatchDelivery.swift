@@ -47,6 +47,8 @@ struct BatchDelivery: Sendable {
         }
 
         var lastFailure = SMTPClientFailure(status: .deferred, reason: "no host to try", enhancedCode: "4.4.4")
+        // The last host dialled, for the log's relay= when no connection got as far as a transaction.
+        var lastTried: String?
         var current = connection
         // A connection from the last batch is tried first when it goes to one of this route's
         // hosts: consecutive messages to one host share it (RSET between, RFC 5321 §4.1.1.5).
@@ -81,9 +83,10 @@ struct BatchDelivery: Sendable {
                 switch opened {
                 case .success(let connection): open = connection
                 case .failure(let failure):
-                    logger.info("connection failed", metadata: [
-                        "host": "\(host.name)[\(address)]:\(host.port)", "reason": "\(failure)"])
+                    let peer = host.name == address ? "[\(address)]:\(host.port)" : "\(host.name)[\(address)]:\(host.port)"
+                    logger.info("connection failed", metadata: ["host": "\(peer)", "reason": "\(failure)"])
                     lastFailure = failure
+                    lastTried = peer
                     continue
                 }
                 switch await open.deliver(message, content: content) {
@@ -107,8 +110,8 @@ struct BatchDelivery: Sendable {
             deferred = SMTPClientFailure(status: .deferred, reason: deferred.reason, reply: deferred.reply,
                                          enhancedCode: "4" + deferred.enhancedCode.dropFirst())
         }
-        results += sent.map { ($0, Self.outcome(of: deferred, remoteHost: nil)) }
-        return (Outcome(results: results), nil)
+        results += sent.map { ($0, Self.outcome(of: deferred, remoteHost: deferred.reply == nil ? nil : lastTried)) }
+        return (Outcome(results: results, relay: lastTried), nil)
     }
 
     private func isSmarthost(_ host: DeliveryHost) -> Bool {
