@@ -193,3 +193,14 @@ public struct TransactionRecord: Sendable, Equatable {
         self.finishedFileName = finishedFileName
     }
 }
+
+/// The results of one SMTP transaction for one queued message.
+public struct TransactionResults: Sendable {
+    public var messageID: String
+    public var results: [(position: Int, outcome: AttemptOutcome)]
+
+    public init(messageID: String, results: [(position: Int, outcome: AttemptOutcome)]) {
+        self.messageID = messageID
+        self.results = results
+    }
+}

@@ -31,6 +31,9 @@ public protocol QueueStore: QueueIntake {
     /// commit: one sync for the lot. Recipients no longer in flight are skipped and listed.
     func recordTransaction(_ results: [(position: Int, outcome: AttemptOutcome)], messageID: String,
                            at time: Date) throws -> TransactionRecord
+    /// Several transactions' results in one commit (group commit: what finished while the last
+    /// commit was syncing), one record each, in order.
+    func recordTransactions(_ transactions: [TransactionResults], at time: Date) throws -> [TransactionRecord]
 
     /// At start: whatever was in flight when the last process stopped goes back to pending,
     /// keeping the next-attempt time its claim set. Returns how many recipients.

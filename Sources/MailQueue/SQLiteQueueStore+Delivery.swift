@@ -61,15 +61,21 @@ extension SQLiteQueueStore {
 
     public func recordTransaction(_ results: [(position: Int, outcome: AttemptOutcome)], messageID: String,
                                   at time: Date) throws -> TransactionRecord {
+        try recordTransactions([TransactionResults(messageID: messageID, results: results)], at: time)[0]
+    }
+
+    public func recordTransactions(_ transactions: [TransactionResults], at time: Date) throws -> [TransactionRecord] {
         try pool.write { db in
-            var record = TransactionRecord()
-            for (position, outcome) in results {
-                if try !recordResult(db, outcome, messageID: messageID, position: position, at: time) {
-                    record.notInFlight.append(position)
+            try transactions.map { transaction in
+                var record = TransactionRecord()
+                for (position, outcome) in transaction.results {
+                    if try !recordResult(db, outcome, messageID: transaction.messageID, position: position, at: time) {
+                        record.notInFlight.append(position)
+                    }
                 }
+                record.finishedFileName = try deleteIfFinished(db, messageID: transaction.messageID)
+                return record
             }
-            record.finishedFileName = try deleteIfFinished(db, messageID: messageID)
-            return record
         }
     }
 

@@ -16,6 +16,7 @@ import ServiceLifecycle
 /// `tsubame queue flush|release|bounce` changed from another process.
 public actor DeliveryScheduler: Service {
     let queue: QueueAccess
+    let committer: ResultCommitter
     let delivery: BatchDelivery
     let reports: QueueReporting
     let schedule: RetrySchedule
@@ -35,6 +36,7 @@ public actor DeliveryScheduler: Service {
                 logger: Logger, pollInterval: Duration = .seconds(1)) {
         let access = QueueAccess(store: store, folder: folder, threads: threads)
         self.queue = access
+        self.committer = ResultCommitter(queue: access)
         self.delivery = BatchDelivery(routes: routes, settings: settings, tls: tls, group: group, folder: folder,
                                       logger: logger)
         self.reports = QueueReporting(queue: access, delivery: reportDelivery, builder: reportBuilder,
@@ -138,14 +140,20 @@ public actor DeliveryScheduler: Service {
 
     private func runWorker(domain: String) async {
         var connection: SMTPClientConnection?
+        // The last transaction's results, being committed while the next transaction runs:
+        // the commit's sync overlaps the network instead of adding to it. At most one is
+        // outstanding per worker, and each is awaited, so none outlives the worker.
+        var recording: Task<Void, Never>?
         while let batch = await nextBatch(for: domain) {
             let (outcome, kept) = await delivery.attempt(batch, reusing: connection)
             connection = kept
-            await record(outcome, of: batch)
+            await recording?.value
+            recording = Task { await self.record(outcome, of: batch) }
             // Claim more before this lane runs dry, so the worker keeps its connection
             // instead of closing it and a new worker dialling again.
             if lanes.backlog < settings.concurrency { wakeSignal.signal() }
         }
+        await recording?.value
         await connection?.close()
         // Room for another worker: the loop may start one at once.
         wakeSignal.signal()
@@ -161,7 +169,8 @@ public actor DeliveryScheduler: Service {
         let results = outcome.results.map { (position: $0.recipient.position, outcome: $0.outcome) }
         let skipped: Set<Int>
         do {
-            skipped = Set(try await queue.record(results, messageID: messageID, at: now).notInFlight)
+            skipped = Set(try await committer.commit(TransactionResults(messageID: messageID, results: results))
+                .notInFlight)
         } catch {
             logger.error("queue: recording delivery results failed", metadata: ["id": "\(messageID)", "error": "\(error)"])
             return

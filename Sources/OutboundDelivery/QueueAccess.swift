@@ -35,14 +35,15 @@ struct QueueAccess: Sendable {
         }
     }
 
-    /// One transaction's results in one commit; the message's file goes when it is finished.
-    func record(_ results: [(position: Int, outcome: AttemptOutcome)], messageID: String,
-                at time: Date) async throws -> TransactionRecord {
+    /// Transactions' results in one commit; the files of finished messages go after it.
+    func record(_ transactions: [TransactionResults], at time: Date) async throws -> [TransactionRecord] {
         let folder = folder
         return try await threads.runIfActive { [store] in
-            let record = try store.recordTransaction(results, messageID: messageID, at: time)
-            if let fileName = record.finishedFileName { try folder.removeMessageFile(fileName, syncing: false) }
-            return record
+            let records = try store.recordTransactions(transactions, at: time)
+            for fileName in records.compactMap(\.finishedFileName) {
+                try? folder.removeMessageFile(fileName, syncing: false)  // an orphan is swept at start
+            }
+            return records
         }
     }
 }
