@@ -137,7 +137,7 @@ enum ClientFixture {
     static let group = MultiThreadedEventLoopGroup.singleton
     /// Every SMTP timeout capped, so a test that goes wrong ends in seconds (not too few: the
     /// peers are Python processes on a busy machine).
-    static let timeoutLimit = Duration.seconds(10)
+    static let timeoutLimit = Duration.seconds(30)
 
     static func mailbox(_ text: String) -> SMTPMailbox {
         let parts = text.split(separator: "@", maxSplits: 1)

@@ -4,7 +4,7 @@ import SMTPProtocol
 import Testing
 
 /// The client's NIO glue against real peers (aiosmtpd, and raw asyncio for misbehaviour).
-@Suite struct SMTPClientConnectionTests {
+@Suite(.serialized) struct SMTPClientConnectionTests {
     typealias F = ClientFixture
 
     static func connect(_ peer: SMTPPeer, _ configuration: SMTPClientConfiguration = F.configuration(),

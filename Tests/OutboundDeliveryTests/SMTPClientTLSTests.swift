@@ -4,7 +4,7 @@ import SMTPProtocol
 import Testing
 
 /// STARTTLS (RFC 3207) and implicit TLS (RFC 8314) against aiosmtpd with a throwaway CA.
-@Suite struct SMTPClientTLSTests {
+@Suite(.serialized) struct SMTPClientTLSTests {
     typealias F = ClientFixture
 
     static let certificates: Result<TestCertificates, any Error> = Result { try TestCertificates.make() }
