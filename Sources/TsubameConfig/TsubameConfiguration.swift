@@ -19,6 +19,9 @@ public struct TsubameConfiguration: Sendable, Equatable {
     public var delivery = DeliveryConfiguration()
     public var queue = QueueConfiguration()
     public var dns = DNSConfiguration()
+    public var checks = InboundChecksConfiguration()
+    public var dkim = DKIMConfiguration()
+    public var srs = SRSConfiguration()
 
     public init() {}
 }
