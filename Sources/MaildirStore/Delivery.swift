@@ -11,6 +11,8 @@ struct Delivery {
     let store: MaildirStore
     let plan: DeliveryPlan
     let name: MaildirName
+    /// Sent above the file by the outbound client (a DKIM signature); kept in the queue's row.
+    var queueHeaderPrefix: [UInt8]? = nil
 
     /// Returns the file name used in new/. Runs on a storage thread.
     func deliver(spool: inout SpoolFile) throws -> String {
@@ -88,6 +90,6 @@ struct Delivery {
             id: name.id, fileName: fileName, reversePath: plan.reversePath,
             recipients: plan.remoteRecipients, envelopeID: plan.envelopeID, returnContent: plan.returnContent,
             needs8BitMIME: plan.needs8BitMIME, needsSMTPUTF8: plan.needsSMTPUTF8, size: size, arrival: Date(),
-            submittingAccount: plan.submittingAccount)
+            submittingAccount: plan.submittingAccount, headerPrefix: queueHeaderPrefix.map { Data($0) })
     }
 }

@@ -41,13 +41,21 @@ public final class IncomingMessage: Sendable {
 
     /// Writes the rest, makes the message durable in every destination, returns the file name.
     /// On failure the spool file is removed and nothing is delivered.
-    public func commit(_ lastContent: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<String> {
+    ///
+    /// `addedHeaderFields` (LF line ends) go into the message below its Return-Path, in every
+    /// destination: what is known only at the end (Authentication-Results). `queueHeaderPrefix`
+    /// goes only to the queue's row: what the outbound client sends above the file (a DKIM
+    /// signature), so the file is never rewritten for it.
+    public func commit(_ lastContent: ByteBuffer, addedHeaderFields: String = "", queueHeaderPrefix: [UInt8]? = nil,
+                       on eventLoop: any EventLoop) -> EventLoopFuture<String> {
         operations.submit(on: eventLoop) { [spool, store, plan, name] in
             try spool.withLockedValue { file in
                 do {
+                    try file.insertHeaderFields(addedHeaderFields)
                     try file.append(lastContent)
                     try file.sync()
-                    return try Delivery(store: store, plan: plan, name: name).deliver(spool: &file)
+                    return try Delivery(store: store, plan: plan, name: name, queueHeaderPrefix: queueHeaderPrefix)
+                        .deliver(spool: &file)
                 } catch {
                     file.fail(error)
                     throw error

@@ -38,6 +38,28 @@ enum POSIX {
         }
     }
 
+    /// pread: up to `buffer.count` octets at `offset`; 0 at the end of the file.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int,
+                     path: String) throws(StorageError) -> Int {
+        while true {
+            let count = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            throw StorageError(operation: "read", path: path, code: errno)
+        }
+    }
+
+    /// Exactly `buffer.count` octets at `offset`, or an error.
+    static func readAll(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int,
+                        path: String) throws(StorageError) {
+        var done = 0
+        while done < buffer.count {
+            let count = try read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), at: offset + done, path: path)
+            if count == 0 { throw StorageError(operation: "read", path: path, code: EIO) }
+            done += count
+        }
+    }
+
     static func syncFile(_ fd: Int32, path: String) throws(StorageError) {
         try check(fdatasync(fd), "fdatasync", path)
     }

@@ -26,6 +26,8 @@ struct SpoolFile {
     private(set) var state: State
     private(set) var size = 0
     private(set) var lineFeeds = 0
+    /// Octets of the trace headers at the start of the file, once it is created.
+    private var headerLength = 0
 
     init(path: String, maildir: String, header: String) {
         self.path = path
@@ -44,6 +46,67 @@ struct SpoolFile {
             fail(error)
             throw error
         }
+    }
+
+    /// Adds header fields known only at the end of the content (Authentication-Results): below
+    /// the Return-Path line, above everything else. Before the file exists this only changes
+    /// the header still to be written; after a spill the file is rewritten with the fields in
+    /// place (a copy: only messages larger than the spill threshold pay it).
+    mutating func insertHeaderFields(_ fields: String) throws {
+        guard !fields.isEmpty else { return }
+        switch state {
+        case .notCreated(let header):
+            state = .notCreated(header: Self.splice(fields, into: header))
+        case .open(let descriptor):
+            do {
+                try rewrite(descriptor, inserting: fields)
+            } catch {
+                fail(error)
+                throw error
+            }
+        case .complete, .failed, .finished:
+            throw unusable()
+        }
+    }
+
+    /// The trace headers with `fields` after the Return-Path line (RFC 5321 §4.4: Return-Path
+    /// is the first line of a delivered message; the outbound client drops it when relaying).
+    static func splice(_ fields: String, into header: String) -> String {
+        guard header.hasPrefix("Return-Path:"), let lineEnd = header.firstIndex(of: "\n") else { return fields + header }
+        let afterReturnPath = header.index(after: lineEnd)
+        return String(header[..<afterReturnPath]) + fields + String(header[afterReturnPath...])
+    }
+
+    private mutating func rewrite(_ old: Int32, inserting fields: String) throws {
+        let newPath = "\(path).rewrite"
+        // The spool file is open for writing only: read it through a descriptor of its own.
+        let reader = open(path, O_RDONLY | O_CLOEXEC)
+        try POSIX.check(reader, "open", path)
+        defer { close(reader) }
+        let descriptor = try POSIX.openNewFile(newPath)
+        var written = false
+        defer { if !written { close(descriptor); unlink(newPath) } }
+        // The trace headers are at the start of the old file: read them back, splice, write.
+        var header = [UInt8](repeating: 0, count: headerLength)
+        try header.withUnsafeMutableBytes { try POSIX.readAll(reader, into: $0, at: 0, path: path) }
+        let spliced = Array(Self.splice(fields, into: String(decoding: header, as: UTF8.self)).utf8)
+        try spliced.withUnsafeBytes { try POSIX.writeAll(descriptor, $0, path: newPath) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var offset = headerLength
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { try POSIX.read(reader, into: $0, at: offset, path: path) }
+            if count == 0 { break }
+            try buffer.withUnsafeBytes { try POSIX.writeAll(descriptor, UnsafeRawBufferPointer(rebasing: $0[0..<count]), path: newPath) }
+            offset += count
+        }
+        try POSIX.check(rename(newPath, path), "rename", path)
+        written = true
+        close(old)
+        state = .open(descriptor: descriptor)
+        let added = fields.utf8
+        size += added.count
+        lineFeeds += added.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        headerLength = spliced.count
     }
 
     /// Makes the content durable and closes the file.
@@ -91,6 +154,7 @@ struct SpoolFile {
             let descriptor = try POSIX.openNewFile(path)
             state = .open(descriptor: descriptor)
             var bytes = Array(header.utf8)
+            headerLength = bytes.count
             try bytes.withUnsafeMutableBytes { try writeCounting(UnsafeRawBufferPointer($0), to: descriptor) }
             return descriptor
         case .complete, .failed, .finished:

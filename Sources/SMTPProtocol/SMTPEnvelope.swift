@@ -18,6 +18,13 @@ public enum SenderVerdict: Sendable, Equatable {
     case temporaryFailure
 }
 
+/// What the handler's checks (SPF, DKIM, DMARC) decided about a message from another server.
+public enum MessageVerdict: Sendable, Equatable {
+    case accept
+    /// Not stored: a 5xx (counted as an error) or a 4xx (try again later).
+    case refuse(SMTPReply)
+}
+
 /// What the handler found about the header From of a message from an authenticated session.
 public enum HeaderSenderVerdict: Sendable, Equatable {
     case accept

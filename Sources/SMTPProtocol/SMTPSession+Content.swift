@@ -110,8 +110,28 @@ extension SMTPSession {
             phase = .awaitingHeaderVerdict(greeting, envelope)
             return .checkHeaderSenders(account: account)
         }
+        if configuration.checksMessages {
+            phase = .awaitingMessageVerdict(greeting, envelope)
+            return .checkMessage
+        }
         phase = .awaitingStorage(greeting, envelope)
         return .store(envelope)
+    }
+
+    /// The handler's answer to `.checkMessage`: store, or refuse the message (RFC 7489 §7.3:
+    /// a rejection happens in the SMTP transaction, at the end of DATA).
+    public mutating func messageVerdict(_ verdict: MessageVerdict) -> Action {
+        guard case .awaitingMessageVerdict(let greeting, let envelope) = phase else {
+            preconditionFailure("message verdict without a message")
+        }
+        switch verdict {
+        case .accept:
+            phase = .awaitingStorage(greeting, envelope)
+            return .store(envelope)
+        case .refuse(let reply):
+            phase = .ready(greeting, nil)
+            return reply.code >= 500 ? failDiscardingContent(reply) : .discardContent(then: reply)
+        }
     }
 
     /// The handler's answer to `.checkHeaderSenders`: nothing is stored unless every address

@@ -38,6 +38,9 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         /// The content of an authenticated session's message is complete: the handler checks
         /// the header From; `headerSenderVerdict(_:)` answers.
         case awaitingHeaderVerdict(Greeting, Envelope)
+        /// The content of a message from another server is complete: the handler checks SPF,
+        /// DKIM and DMARC; `messageVerdict(_:)` answers.
+        case awaitingMessageVerdict(Greeting, Envelope)
         /// After the 354: content up to CRLF.CRLF (RFC 5321 §4.1.1.4).
         case receivingData(Greeting, Envelope)
         /// Between BDAT chunks (RFC 3030 §2): only BDAT, RSET, NOOP and QUIT make sense.
@@ -125,6 +128,9 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         /// The content of an authenticated session's message is complete: check every
         /// address of the header From; answer with `headerSenderVerdict(_:)`.
         case checkHeaderSenders(account: String)
+        /// The content of an unauthenticated session's message is complete and the listener
+        /// checks messages (`checksMessages`): SPF, DKIM, DMARC; answer with `messageVerdict(_:)`.
+        case checkMessage
     }
 
     public let configuration: SMTPSessionConfiguration
@@ -146,7 +152,8 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case .skippingChunk(let greeting, _, _): return greeting
         case .ready(let greeting, _), .awaitingRecipientVerdict(let greeting, _, _, _), .receivingData(let greeting, _),
              .receivingChunks(let greeting, _, _), .readingChunk(let greeting, _, _), .awaitingStorage(let greeting, _),
-             .authenticating(let greeting, _), .awaitingSenderVerdict(let greeting, _), .awaitingHeaderVerdict(let greeting, _):
+             .authenticating(let greeting, _), .awaitingSenderVerdict(let greeting, _), .awaitingHeaderVerdict(let greeting, _),
+             .awaitingMessageVerdict(let greeting, _):
             return greeting
         }
     }
@@ -157,7 +164,8 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case .ready(_, let envelope): return envelope
         case .awaitingRecipientVerdict(_, let envelope, _, _), .receivingData(_, let envelope),
              .receivingChunks(_, let envelope, _), .readingChunk(_, let envelope, _), .awaitingStorage(_, let envelope),
-             .awaitingSenderVerdict(_, let envelope), .awaitingHeaderVerdict(_, let envelope):
+             .awaitingSenderVerdict(_, let envelope), .awaitingHeaderVerdict(_, let envelope),
+             .awaitingMessageVerdict(_, let envelope):
             return envelope
         }
     }
@@ -169,7 +177,8 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
         case .readingChunk(_, _, let chunk): return .chunk(remaining: chunk.remaining, last: chunk.last)
         case .skippingChunk(_, let remaining, _): return .skippedChunk(remaining: remaining)
         case .authenticating(_, let exchange): return exchange.stage.readsResponse ? .saslResponse : .nothing
-        case .awaitingRecipientVerdict, .awaitingStorage, .awaitingSenderVerdict, .awaitingHeaderVerdict, .closed:
+        case .awaitingRecipientVerdict, .awaitingStorage, .awaitingSenderVerdict, .awaitingHeaderVerdict,
+             .awaitingMessageVerdict, .closed:
             return .nothing
         }
     }
@@ -185,7 +194,8 @@ public struct SMTPSession<Destination: Sendable & Equatable>: Sendable {
     /// True while a message is being received or stored; a graceful shutdown lets it finish.
     public var isInMessageTransfer: Bool {
         switch phase {
-        case .receivingData, .receivingChunks, .readingChunk, .skippingChunk, .awaitingStorage, .awaitingHeaderVerdict:
+        case .receivingData, .receivingChunks, .readingChunk, .skippingChunk, .awaitingStorage, .awaitingHeaderVerdict,
+             .awaitingMessageVerdict:
             return true
         case .awaitingGreeting, .ready, .awaitingRecipientVerdict, .authenticating, .awaitingSenderVerdict, .closed:
             return false
@@ -485,6 +495,7 @@ extension SMTPSession.Phase: CustomStringConvertible {
         case .authenticating: return "authenticating"
         case .awaitingSenderVerdict: return "awaitingSenderVerdict"
         case .awaitingHeaderVerdict: return "awaitingHeaderVerdict"
+        case .awaitingMessageVerdict: return "awaitingMessageVerdict"
         case .receivingData: return "receivingData"
         case .receivingChunks: return "receivingChunks"
         case .readingChunk: return "readingChunk"

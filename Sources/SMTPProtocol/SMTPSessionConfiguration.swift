@@ -15,6 +15,9 @@ public struct SMTPSessionConfiguration: Sendable, Equatable {
     /// AUTH may be used before TLS on this connection (`[submission] allow_plaintext`, e.g.
     /// loopback only). Never on a listener that requires TLS.
     public var authenticationBeforeTLSAllowed = false
+    /// Messages of unauthenticated sessions are checked (SPF, DKIM, DMARC) before they are
+    /// stored: the MX with `[checks] enabled`. Submission (an authenticated session) is exempt.
+    public var checksMessages = false
 
     /// The listener's role: `smtp` (the MX) offers AUTH only when `[smtp] auth` is on and never
     /// requires it; `submission` and `submissions` require it before MAIL (RFC 6409 §4.3).

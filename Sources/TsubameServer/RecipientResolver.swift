@@ -1,4 +1,5 @@
 import AccountDirectory
+import MailAuthentication
 import MaildirStore
 import NIOCore
 import NIOPosix
@@ -16,10 +17,14 @@ struct RecipientResolver: Sendable {
     let directory: any RecipientDirectory
     /// `primary_domain` from the configuration as it is now (SIGHUP may change it).
     let primaryDomain: @Sendable () -> String
+    /// Bounces to the addresses SRS gave forwarded mail go back to the original senders.
+    let srs: SRSBounceRouting?
 
-    init(directory: any RecipientDirectory, primaryDomain: @escaping @Sendable () -> String) {
+    init(directory: any RecipientDirectory, primaryDomain: @escaping @Sendable () -> String,
+         srs: SRSBounceRouting? = nil) {
         self.directory = directory
         self.primaryDomain = primaryDomain
+        self.srs = srs
     }
 
     /// The SQLite directory with its lookups on `threadPool`: one pool for everything, as the
@@ -33,9 +38,9 @@ struct RecipientResolver: Sendable {
     func verdict(for mailbox: SMTPMailbox, recipientDelimiter: String?,
                  on eventLoop: any EventLoop) -> EventLoopFuture<RecipientVerdict<ResolvedRecipient>> {
         let configuredPrimary = primaryDomain()
-        return eventLoop.makeFutureWithTask { [directory] in
+        return eventLoop.makeFutureWithTask { [directory, srs] in
             await Self.resolve(mailbox, recipientDelimiter: recipientDelimiter, configuredPrimary: configuredPrimary,
-                               directory: directory)
+                               directory: directory, srs: srs)
         }
     }
 
@@ -44,7 +49,9 @@ struct RecipientResolver: Sendable {
     /// local domain without a postmaster user or alias (or catch-all) shares the primary one's,
     /// as mox does, so no domain ever refuses its postmaster while the primary domain has one.
     static func resolve(_ mailbox: SMTPMailbox, recipientDelimiter: String?, configuredPrimary: String,
-                        directory: any RecipientDirectory) async -> RecipientVerdict<ResolvedRecipient> {
+                        directory: any RecipientDirectory,
+                        srs: SRSBounceRouting? = nil) async -> RecipientVerdict<ResolvedRecipient> {
+        if let srs, let verdict = srs.verdict(for: mailbox) { return verdict }
         do {
             var domain = mailbox.domain
             if mailbox.isBarePostmaster {
@@ -80,5 +87,27 @@ struct RecipientResolver: Sendable {
         let configured = configured.lowercased()
         if !configured.isEmpty, try await directory.isLocalDomain(configured) { return configured }
         return try await directory.firstAddedDomain()
+    }
+}
+
+/// SRS addresses in our domain (what forwarded mail was sent from): a bounce to one goes back
+/// to the original sender; a forged or expired one is refused, so the SRS domain is no relay.
+struct SRSBounceRouting: Sendable {
+    let rewriter: SRSRewriter
+    let domain: String
+
+    /// nil: not an SRS address of ours, resolve it as usual.
+    func verdict(for mailbox: SMTPMailbox) -> RecipientVerdict<ResolvedRecipient>? {
+        guard mailbox.domain.lowercased() == domain.lowercased() else { return nil }
+        let local = mailbox.localPart.uppercased()
+        guard local.hasPrefix("SRS0=") || local.hasPrefix("SRS1=") else { return nil }
+        switch rewriter.reverse("\(mailbox)") {
+        case .address(let original):
+            return .accept(ResolvedRecipient(mailboxes: [], remoteAddresses: [original]))
+        case .invalid:
+            return .unknownUser
+        case .notSRS:
+            return nil
+        }
     }
 }

@@ -46,6 +46,8 @@ public enum TsubameServer {
         let outboundSettings = try OutboundSetup.settings(configuration, dataDirectory: dataFolder.path)
         let dnsResolver = try OutboundSetup.resolver(configuration.dns)
         let outboundTLS = try OutboundTLS(caFile: outboundSettings.caFile)
+        let authentication = try MessageAuthentication.make(configuration, dataDirectory: dataFolder.path,
+                                                            resolver: dnsResolver)
         // Set once the scheduler exists: the store's intake wakes it for each queued message.
         let wakeScheduler = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
         let queueIntake = WakingQueueIntake(store: queue, scheduler: { wakeScheduler.withLockedValue { $0 }?() })
@@ -85,10 +87,12 @@ public enum TsubameServer {
             configuration: configBox,
             store: mailStore,
             resolver: RecipientResolver(directory: serverDirectory,
-                                        primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
+                                        primaryDomain: { configBox.withLockedValue { $0.primaryDomain } },
+                                        srs: authentication.srs),
             authenticator: authenticator, senders: serverDirectory, submissionLimiter: submissionLimiter,
             tls: tls,
-            logger: Logger(label: "smtp"))
+            logger: Logger(label: "smtp"),
+            authentication: authentication)
 
         let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
                                          pop3: pop3Context, privileges: privileges, logger: logger)
@@ -104,7 +108,8 @@ public enum TsubameServer {
             tls: outboundTLS, group: group,
             reportDelivery: ServerReportDelivery(directory: serverDirectory, store: mailStore, group: group,
                                                  hostname: configuration.hostname,
-                                                 primaryDomain: { configBox.withLockedValue { $0.primaryDomain } }),
+                                                 primaryDomain: { configBox.withLockedValue { $0.primaryDomain } },
+                                                 authentication: authentication, logger: Logger(label: "delivery")),
             reportBuilder: DeliveryReportBuilder(reportingHost: outboundSettings.heloName,
                                                  now: { Int(Date().timeIntervalSince1970) },
                                                  uniqueToken: { MaildirName.make(hostname: "x").id }),

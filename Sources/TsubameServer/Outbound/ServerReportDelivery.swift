@@ -5,6 +5,8 @@ import Darwin
 #endif
 import AccountDirectory
 import DeliveryReports
+import Logging
+import MailAuthentication
 import MailQueue
 import MaildirStore
 import NIOCore
@@ -20,6 +22,11 @@ struct ServerReportDelivery: ReportDelivery {
     let group: any EventLoopGroup
     let hostname: String
     let primaryDomain: @Sendable () -> String
+    /// DKIM keys for reports that leave (their From is MAILER-DAEMON@hostname: signed with the
+    /// key of the hostname's closest domain that has one), and SRS to send a bounce for
+    /// forwarded mail back to its original sender.
+    var authentication: MessageAuthentication = .disabled
+    var logger = Logger(label: "delivery")
 
     var postmasterAddress: String {
         let domain = primaryDomain()
@@ -34,7 +41,8 @@ struct ServerReportDelivery: ReportDelivery {
             mailbox = SMTPMailbox(localPart: recipient, domain: "")  // <Postmaster> of the primary domain
         }
         let verdict = await RecipientResolver.resolve(mailbox, recipientDelimiter: "+",
-                                                      configuredPrimary: primaryDomain(), directory: directory)
+                                                      configuredPrimary: primaryDomain(), directory: directory,
+                                                      srs: authentication.srs)
         let plan: DeliveryPlan
         switch verdict {
         case .accept(let resolved):
@@ -59,8 +67,20 @@ struct ServerReportDelivery: ReportDelivery {
         let trace = "Return-Path: <>\nReceived: by \(hostname) (Tsubame) id \(name.id);\n\t\(date)\n"
         let eventLoop = group.next()
         let message = store.beginMessage(name: name, traceHeaders: trace, plan: plan)
-        _ = try await message.commit(ByteBuffer(bytes: report.bytes), on: eventLoop).get()
+        _ = try await message.commit(ByteBuffer(bytes: report.bytes), queueHeaderPrefix: signature(for: report, plan),
+                                     on: eventLoop).get()
         return true
+    }
+}
+
+extension ServerReportDelivery {
+    /// DKIM-Signature fields for a report that goes to the queue; nil for local ones.
+    func signature(for report: DeliveryReport, _ plan: DeliveryPlan) -> [UInt8]? {
+        guard let keys = authentication.signingKeys, !plan.remoteRecipients.isEmpty else { return nil }
+        var scanner = DKIMContentScanner(purpose: .signing)
+        report.bytes.withUnsafeBytes { scanner.scan($0) }
+        let fields = keys.signatureFields(for: scanner.finish(), logger: logger)
+        return fields.isEmpty ? nil : Array(fields.utf8)
     }
 }
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import MailAuthentication
 import MailQueue
 import MaildirStore
 import NIOCore
@@ -39,11 +40,25 @@ final class MessageTransfer {
     private let hostname: String
     /// The logged-in account of a submission, for the log (as Postfix's `sasl_username=`).
     private let account: String?
+    /// Header fields and body hashes for DKIM: signing a submission, verifying mail from
+    /// other servers. nil when neither is on.
+    private var dkimScanner: DKIMContentScanner?
+    /// Authentication-Results fields claiming our authserv-id come out of the header before
+    /// the first piece is written (RFC 8601 §5); nil: nothing to remove.
+    private let ownAuthservID: String?
+    private var headerFiltered = false
+    /// Fields known only at the end (Authentication-Results), added below the Return-Path.
+    var addedHeaderFields = ""
+    /// Sent above the queued copy only (DKIM signatures).
+    var queueHeaderPrefix: [UInt8]?
 
     init(envelope: SMTPEnvelope<ResolvedRecipient>, greeting: SMTPSession<ResolvedRecipient>.Greeting,
          protocolName: String, clientAddress: String, tls: String?, config: TsubameConfiguration, store: MaildirStore,
-         framing: MessageContentDecoder.Framing, allocator: ByteBufferAllocator, account: String? = nil) {
+         framing: MessageContentDecoder.Framing, allocator: ByteBufferAllocator, account: String? = nil,
+         dkim: DKIMContentScanner.Purpose? = nil, ownAuthservID: String? = nil, srs: SRSRewriter? = nil) {
         self.account = account
+        self.dkimScanner = dkim.map { DKIMContentScanner(purpose: $0) }
+        self.ownAuthservID = ownAuthservID
         self.envelope = envelope
         self.clientAddress = clientAddress
         self.clientName = greeting.name
@@ -61,7 +76,11 @@ final class MessageTransfer {
             serverName: config.hostname, protocolName: protocolName, id: name.id,
             singleRecipient: envelope.recipients.count == 1 ? envelope.recipients[0].address : nil,
             date: RFC5322Date.format(secondsSince1970: Int(time(nil))), tls: tls, utf8: envelope.smtputf8)
-        self.plan = Self.plan(for: envelope, account: account)
+        var plan = Self.plan(for: envelope, account: account)
+        // Forwarding mail from another server to remote alias targets: the next hop checks SPF
+        // against our address, so the envelope sender becomes an SRS address in our domain.
+        if account == nil, let srs, !plan.remoteRecipients.isEmpty { plan.reversePath = srs.forward(plan.reversePath) }
+        self.plan = plan
         self.headerScanner = account != nil ? SubmissionHeaderScanner() : nil
     }
 
@@ -139,6 +158,7 @@ final class MessageTransfer {
         let start = content.writerIndex
         let ended = decoder.decodeDotTerminated(&input, into: &content)
         scanHeader(from: start)
+        scanForDKIM(from: start)
         return ended
     }
 
@@ -146,6 +166,7 @@ final class MessageTransfer {
         let start = content.writerIndex
         let consumed = decoder.decodeChunk(&input, limit: limit, into: &content)
         scanHeader(from: start)
+        scanForDKIM(from: start)
         return consumed
     }
 
@@ -153,6 +174,45 @@ final class MessageTransfer {
         let start = content.writerIndex
         decoder.finishChunks()
         scanHeader(from: start)
+        scanForDKIM(from: start)
+    }
+
+    /// Feeds what the decoder just produced to the DKIM scanner.
+    private func scanForDKIM(from start: Int) {
+        guard dkimScanner != nil, content.writerIndex > start, decoder.problems.isEmpty else { return }
+        content.withUnsafeReadableBytes { bytes in
+            dkimScanner!.scan(UnsafeRawBufferPointer(rebasing: bytes[(start - content.readerIndex)...]))
+        }
+    }
+
+    /// The header fields and body hashes, once the content is complete. Call once.
+    func finishDKIMScan() -> ScannedMessage? {
+        guard var scanner = dkimScanner else { return nil }
+        dkimScanner = nil
+        return scanner.finish()
+    }
+
+    /// A submission's message as the next hop will see it, for signing: the fields we add
+    /// above the content (Message-ID, Date) included. Begins the store's message, which fixes them.
+    func messageForSigning() -> ScannedMessage? {
+        guard var scanned = finishDKIMScan() else { return nil }
+        _ = message
+        let added = [trace.addedMessageID.map { "Message-ID: \($0)\n" }, trace.addedDate.map { "Date: \($0)\n" }]
+        scanned.headerFields.insert(contentsOf: added.compactMap { $0.flatMap(MessageHeaderField.init(text:)) }, at: 0)
+        return scanned
+    }
+
+    /// True when the message has recipients the queue will send on (signing is for them).
+    var hasRemoteRecipients: Bool { !plan.remoteRecipients.isEmpty }
+
+    /// Removes Authentication-Results fields that claim to be ours from the first piece
+    /// written: the header is in it (the header scanners stop well below the spill threshold).
+    private func filterOwnAuthenticationResults(_ piece: ByteBuffer) -> ByteBuffer {
+        guard let ownAuthservID, !headerFiltered else { return piece }
+        headerFiltered = true
+        return HeaderFieldRemoval.removingFields(from: piece, named: "Authentication-Results") { value in
+            AuthenticationResultsField.claims(authservID: ownAuthservID, fieldValue: value)
+        } ?? piece
     }
 
     /// Feeds what the decoder just produced to the header scanner, until the header is over.
@@ -168,7 +228,7 @@ final class MessageTransfer {
     /// Writes the buffered content to the spool file. A rejected message (a decoder problem)
     /// is not written at all.
     func spill(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        let piece = content
+        let piece = filterOwnAuthenticationResults(content)
         content = allocator.buffer(capacity: 16 * 1024)
         guard decoder.problems.isEmpty, spillFailure == nil else { return eventLoop.makeSucceededVoidFuture() }
         return message.write(piece, on: eventLoop).assumeIsolated().flatMapErrorThrowing { error in
@@ -181,10 +241,10 @@ final class MessageTransfer {
             message.discard(on: eventLoop)
             return eventLoop.makeFailedFuture(spillFailure)
         }
-        let rest = content
+        let rest = filterOwnAuthenticationResults(content)
         content = ByteBuffer()
         // On failure commit removes the spool file itself.
-        return message.commit(rest, on: eventLoop)
+        return message.commit(rest, addedHeaderFields: addedHeaderFields, queueHeaderPrefix: queueHeaderPrefix, on: eventLoop)
     }
 
     /// Drops the message; the future completes once the spool file is gone.

@@ -20,10 +20,14 @@ final class SMTPServerContext: Sendable {
     let logger: Logger
     let tls: TLSContextProvider
     let openChannels = ChannelRegistry()
+    /// SPF/DKIM/DMARC on port 25, DKIM signing of submissions, SRS.
+    let authentication: MessageAuthentication
 
     init(configuration: NIOLockedValueBox<TsubameConfiguration>, store: MaildirStore,
          resolver: RecipientResolver, authenticator: Authenticator, senders: any RecipientDirectory,
-         submissionLimiter: SubmissionLimiter, tls: TLSContextProvider, logger: Logger) {
+         submissionLimiter: SubmissionLimiter, tls: TLSContextProvider, logger: Logger,
+         authentication: MessageAuthentication = .disabled) {
+        self.authentication = authentication
         self.configuration = configuration
         self.store = store
         self.resolver = resolver
@@ -61,6 +65,8 @@ extension SMTPSessionConfiguration {
                   authentication: authentication,
                   // "required": no password before STARTTLS, loopback included.
                   authenticationBeforeTLSAllowed: plaintextAllowed && tlsMode != .required)
+        // Mail from other servers arrives on port 25; submission is exempt (it is our users').
+        checksMessages = listener == .smtp && config.checks.enabled
     }
 
     static func isLoopback(_ address: SocketAddress?) -> Bool {

@@ -1,4 +1,5 @@
 import AccountDirectory
+import MailAuthentication
 import Logging
 import NIOCore
 import ProtocolSupport
@@ -207,6 +208,8 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
             authorizeSender(reversePath, context: context)
         case .checkHeaderSenders:
             checkHeaderSenders(context: context)
+        case .checkMessage:
+            checkMessage(context: context)
         }
     }
 
@@ -282,10 +285,20 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         guard let envelope = session.envelope, let greeting = session.greeting else {
             preconditionFailure("content without an envelope")
         }
+        let authentication = server.authentication
+        var dkim: DKIMContentScanner.Purpose?
+        var ownAuthservID: String?
+        if session.authenticatedAccount != nil {
+            if authentication.signingKeys != nil { dkim = .signing }
+        } else if session.configuration.checksMessages, let inbound = authentication.inbound {
+            dkim = .verifying(maximumSignatures: inbound.maximumSignatures)
+            ownAuthservID = inbound.authservID
+        }
         transfer = MessageTransfer(
             envelope: envelope, greeting: greeting, protocolName: session.protocolName,
             clientAddress: connection.clientAddress, tls: tlsInfo.summary, config: config, store: server.store, framing: framing,
-            allocator: context.channel.allocator, account: session.authenticatedAccount)
+            allocator: context.channel.allocator, account: session.authenticatedAccount,
+            dkim: dkim, ownAuthservID: ownAuthservID, srs: authentication.srs?.rewriter)
     }
 
     /// Moves received content to the spool file once enough has gathered, pausing input.
@@ -298,6 +311,7 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         guard let transfer else { preconditionFailure("store without a transfer") }
         // From here the store owns the message: a disconnect no longer discards it.
         self.transfer = nil
+        if session.authenticatedAccount != nil { sign(transfer) }
         let committing = transfer.commit(on: context.eventLoop)
         committing.assumeIsolated().whenComplete { result in
             // Logged whether or not the client is still there to hear the answer.

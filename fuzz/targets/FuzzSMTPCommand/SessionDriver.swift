@@ -20,7 +20,7 @@ struct SessionDriver {
     private var authenticated = false
 
     init(settings: UInt8, answers: [UInt8]) {
-        let configuration = SMTPSessionConfiguration(
+        var configuration = SMTPSessionConfiguration(
             hostname: "mx.test", maximumMessageSize: 1 << 20,
             maximumRecipients: Int(settings & 0x03) + 1,
             maximumErrors: Int(settings >> 4) + 1,
@@ -29,6 +29,7 @@ struct SessionDriver {
             // The listener's AUTH role from the first answer byte, so older seeds keep their meaning.
             authentication: [.notOffered, .offered, .required, .required][Int(answers[0] & 0x03)],
             authenticationBeforeTLSAllowed: answers[0] & 0x04 != 0)
+        configuration.checksMessages = answers[0] & 0x08 != 0
         session = SMTPSession(configuration: configuration)
         self.answers = answers
     }
@@ -191,6 +192,14 @@ struct SessionDriver {
                 let verdict = verdicts[Int(answer()) % verdicts.count]
                 let result = session.headerSenderVerdict(verdict)
                 if case .store = result { precondition(verdict == .accept, "stored with a refused header From") }
+                next = result
+            case .checkMessage:
+                precondition(!authenticated && session.configuration.checksMessages, "a submission or unchecked listener checked")
+                let verdicts: [MessageVerdict] = [.accept, .refuse(SMTPReply(550, "5.7.1", "DMARC")),
+                                                  .refuse(SMTPReply(451, "4.7.0", "later"))]
+                let verdict = verdicts[Int(answer()) % verdicts.count]
+                let result = session.messageVerdict(verdict)
+                if case .store = result { precondition(verdict == .accept, "stored a refused message") }
                 next = result
             }
         }
