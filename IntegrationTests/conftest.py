@@ -97,8 +97,15 @@ class DataDir:
         self.config = path / "tsubame.toml"
 
     def init(self, hostname=HOSTNAME, domain=DOMAIN, check=True):
-        return run_cli("init", "--data", self.path, "--hostname", hostname,
+        """`tsubame init`, then the message-authentication defaults turned off: the tests
+        run without a network (SPF/DMARC lookups would time out) and compare stored and
+        relayed messages byte for byte. test_mail_auth.py turns them on with a fake DNS."""
+        proc = run_cli("init", "--data", self.path, "--hostname", hostname,
                        "--domain", domain, check=check)
+        if proc.returncode == 0:
+            self.set_table("checks", enabled=False)
+            self.set_table("dkim", sign=False)
+        return proc
 
     def add_user(self, address, password=PASSWORD):
         run_cli("user", "add", address, "--data", self.path, "--password-stdin",
