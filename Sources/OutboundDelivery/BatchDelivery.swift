@@ -26,8 +26,9 @@ struct BatchDelivery: Sendable {
     func attempt(_ batch: ClaimedBatch, reusing connection: SMTPClientConnection?) async
         -> (Outcome, SMTPClientConnection?) {
         let prefix = batch.message.headerPrefix.map { [UInt8]($0) } ?? []
+        // The prefix (DKIM signatures) is stored with LF line ends and sent with CRLF.
         let wireSize = QueuedEnvelope.wireSize(fileName: batch.message.fileName, storedSize: batch.message.size,
-                                               prefixBytes: prefix.count)
+                                               prefixBytes: prefix.count + prefix.lazy.filter { $0 == UInt8(ascii: "\n") }.count)
         let (message, sent, unusable) = QueuedEnvelope.outboundMessage(for: batch, wireSize: wireSize)
         var results: [(QueuedRecipient, AttemptOutcome)] = unusable.map {
             ($0, .failed(RecordedReply(text: "the recipient address cannot be sent to", enhancedCode: "5.1.3")))
