@@ -193,7 +193,7 @@ public struct DKIMContentScanner: Sendable {
             keys = [BodyHashKey(canonicalization: .relaxed, limit: nil)]
         case .verifying(let maximum):
             var seen = 0
-            for field in fields where field.name.lowercased() == "dkim-signature" {
+            for field in fields where field.name.dkimASCIILowercased == "dkim-signature" {
                 guard seen < maximum else { break }
                 seen += 1
                 guard let key = DKIMSignature.bodyHashKey(of: field) else { continue }
@@ -224,7 +224,7 @@ public struct ScannedMessage: Sendable {
     /// The header From's domain (lower-cased), when there is exactly one From field with
     /// exactly one address; nil otherwise (RFC 7489 §6.6.1: such messages get no DMARC pass).
     public var fromDomain: String? {
-        let froms = headerFields.filter { $0.name.lowercased() == "from" }
+        let froms = headerFields.filter { $0.name.dkimASCIILowercased == "from" }
         guard froms.count == 1, let from = froms.first else { return nil }
         return FromAddress.singleDomain(from.unfoldedValue)
     }

@@ -49,11 +49,11 @@ enum DKIMHeaderCanonicalization {
                                _ canonicalization: DKIMCanonicalization) -> [UInt8] {
         var instances: [String: [Int]] = [:]
         for (index, field) in fields.enumerated() {
-            instances[field.name.lowercased(), default: []].append(index)
+            instances[field.name.dkimASCIILowercased, default: []].append(index)
         }
         var out: [UInt8] = []
         for name in names {
-            let key = name.lowercased()
+            let key = name.dkimASCIILowercased
             guard let index = instances[key]?.popLast() else { continue }
             out += canonicalize(fields[index].raw, canonicalization)
         }
@@ -108,4 +108,13 @@ enum DKIMHeaderCanonicalization {
 
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
     static func isFWS(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+}
+
+extension String {
+    /// A-Z lower-cased, nothing else: field names are ASCII (RFC 5322 §2.2) and compared
+    /// case-insensitively as ASCII; Unicode case mapping (the Kelvin sign "K" becomes "k")
+    /// must not make a field match a name that other verifiers would not match.
+    var dkimASCIILowercased: String {
+        String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
 }

@@ -75,12 +75,12 @@ public struct DKIMSigner: Sendable {
     /// §5.4.2) — including the absent oversigned ones, listed once.
     static func headerNames(for fields: [MessageHeaderField]) -> [String] {
         var counts: [String: Int] = [:]
-        for field in fields { counts[field.name.lowercased(), default: 0] += 1 }
-        let oversigned = Set(oversignedHeaderNames.map { $0.lowercased() })
+        for field in fields { counts[field.name.dkimASCIILowercased, default: 0] += 1 }
+        let oversigned = Set(oversignedHeaderNames.map { $0.dkimASCIILowercased })
         var names: [String] = []
         for name in signedHeaderNames {
-            let present = counts[name.lowercased()] ?? 0
-            let times = oversigned.contains(name.lowercased()) ? present + 1 : present
+            let present = counts[name.dkimASCIILowercased] ?? 0
+            let times = oversigned.contains(name.dkimASCIILowercased) ? present + 1 : present
             names += Array(repeating: name, count: times)
         }
         return names

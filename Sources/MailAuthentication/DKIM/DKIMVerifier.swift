@@ -73,7 +73,7 @@ public struct DKIMVerifier: Sendable {
     }
 
     static func signatureFields(of message: ScannedMessage) -> [MessageHeaderField] {
-        message.headerFields.filter { $0.name.lowercased() == "dkim-signature" }
+        message.headerFields.filter { $0.name.dkimASCIILowercased == "dkim-signature" }
     }
 
     enum Step {
