@@ -6,7 +6,7 @@ import _CryptoExtras
 
 /// Tsubame against dkimpy (PyPI "dkim", with PyNaCl for Ed25519), both directions, one Python
 /// process per direction (python/dkim_crosscheck.py).
-@Suite(.serialized) struct DKIMCrossCheckTests {
+@Suite struct DKIMCrossCheckTests {
     /// Messages in local form (LF), each with a Subject and a body letter to spoil.
     static let messages: [(name: String, text: String)] = [
         ("plain", "From: Ann <ann@example.com>\nTo: bob@example.net\nSubject: plain\nDate: Mon, 1 Dec 2025 10:00:00 +0000\nMessage-ID: <1@example.com>\n\nHello Bob.\n"),
