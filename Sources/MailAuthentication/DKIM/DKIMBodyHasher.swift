@@ -62,8 +62,19 @@ struct BodyHasher: Sendable {
                     index += 1
                     continue
                 }
+                // The longest stretch that needs no change: it may hold single spaces between
+                // words, so ordinary text goes to the hash in whole lines, not word by word.
                 var end = index + 1
-                while end < count, bytes[end] != 0x20, bytes[end] != 0x09 { end += 1 }
+                while end < count {
+                    let byte = bytes[end]
+                    if byte == 0x09 { break }
+                    if byte == 0x20 {
+                        guard end + 1 < count, bytes[end + 1] != 0x20, bytes[end + 1] != 0x09 else { break }
+                        end += 2
+                        continue
+                    }
+                    end += 1
+                }
                 beginContent()
                 emit(UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
                 index = end
