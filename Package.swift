@@ -270,6 +270,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzCommandFramer", ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzConfig", ["TsubameConfig"]),
     ("FuzzDNSMessage", ["DNSClient"]),
+    ("FuzzSPFRecord", ["MailAuthentication"]),
     ("FuzzPKIReaders", [
         "TsubamePKI",
         .product(name: "X509", package: "swift-certificates"),
