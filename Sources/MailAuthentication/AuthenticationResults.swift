@@ -39,7 +39,7 @@ public enum AuthenticationResultsField {
         var note: [String] = []
         if let requested = dmarc.requestedPolicy {
             note.append("p=\(requested.rawValue)")
-            let disposition = dmarc.result == .fail ? (dmarc.policy ?? .none) : .none
+            let disposition = dmarc.result == .fail ? (dmarc.policy ?? DMARCPolicy.none) : DMARCPolicy.none
             note.append("dis=\(disposition.rawValue)")
         }
         note.append(dmarc.reason)

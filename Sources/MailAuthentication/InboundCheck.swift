@@ -60,10 +60,7 @@ public struct InboundCheck: Sendable {
         // SPF and DKIM need only DNS, so their lookups run side by side; DMARC needs both.
         async let mailFromCheck = spfEvaluator.checkHost(clientIP: input.clientIP, domain: mailFromDomain, sender: sender,
                                                          helo: helo, receiver: input.receiver)
-        async let heloCheck: SPFOutcome? = heloIsDomain && !nullPath
-            ? spfEvaluator.checkHost(clientIP: input.clientIP, domain: helo, sender: "postmaster@" + helo, helo: helo,
-                                     receiver: input.receiver)
-            : nil
+        async let heloCheck = Self.heloCheck(spfEvaluator, input, wanted: heloIsDomain && !nullPath)
         async let dkimCheck = DKIMVerifier(dns: dns).verify(input.message, now: now)
         let spf = await mailFromCheck
         // RFC 7208 §2.3: a HELO that is not a domain name (an address literal) has no policy;
@@ -76,6 +73,12 @@ public struct InboundCheck: Sendable {
         let field = AuthenticationResultsField.render(authservID: authservID, spf: spf, mailFrom: input.mailFrom,
                                                       helo: heloSPF, heloName: helo, dkim: dkim, dmarc: dmarc)
         return InboundCheckOutcome(spf: spf, heloSPF: heloSPF, dkim: dkim, dmarc: dmarc, authenticationResults: field)
+    }
+
+    private static func heloCheck(_ evaluator: SPFEvaluator, _ input: InboundCheckInput, wanted: Bool) async -> SPFOutcome? {
+        guard wanted else { return nil }
+        return await evaluator.checkHost(clientIP: input.clientIP, domain: input.heloName, sender: "postmaster@" + input.heloName,
+                                         helo: input.heloName, receiver: input.receiver)
     }
 
     /// The part after the last "@", lower-cased.
@@ -126,7 +129,7 @@ public struct InboundPolicy: Sendable, Equatable {
         let from = dmarc.fromDomain ?? "the sender"
         switch dmarc.result {
         case .fail:
-            switch dmarc.policy ?? .none {
+            switch dmarc.policy ?? DMARCPolicy.none {
             case .reject where rejectDMARCFailures:
                 // 5.7.1 "Delivery not authorized, message refused" (RFC 3463 §3.8), the code
                 // receivers use for DMARC refusals; RFC 7372 has none specific to DMARC.

@@ -23,16 +23,17 @@ public struct DMARCRecord: Sendable, Equatable {
     /// ignored"). Tag names are compared case-insensitively, as ABNF strings are.
     public static func isDMARCRecord(_ text: String) -> Bool {
         guard let first = text.split(separator: ";", omittingEmptySubsequences: false).first,
-              let (name, value) = tag(first) else { return false }
-        return name == "v" && value == "DMARC1"
+              let tag = tag(first) else { return false }
+        return tag.name == "v" && tag.value == "DMARC1"
     }
 
     /// nil when `text` is not a DMARC record at all (see `isDMARCRecord`).
     public init?(parsing text: String) {
         guard Self.isDMARCRecord(text) else { return nil }
         for part in text.split(separator: ";").dropFirst() {
-            guard let (name, value) = Self.tag(part) else { continue }
-            switch name {
+            guard let tag = Self.tag(part) else { continue }
+            let value = tag.value
+            switch tag.name {
             case "p": policy = DMARCPolicy(rawValue: value.lowercased())
             case "sp":
                 subdomainPolicy = DMARCPolicy(rawValue: value.lowercased())
@@ -72,7 +73,7 @@ public struct DMARCRecord: Sendable, Equatable {
     }
 
     /// tag-name *WSP "=" *WSP tag-value, whitespace around both trimmed.
-    private static func tag(_ part: Substring) -> (String, String)? {
+    private static func tag(_ part: Substring) -> (name: String, value: String)? {
         guard let equals = part.firstIndex(of: "=") else { return nil }
         let name = part[..<equals].trimmingWhitespace().lowercased()
         let value = part[part.index(after: equals)...].trimmingWhitespace()

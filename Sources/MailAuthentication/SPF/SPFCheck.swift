@@ -127,11 +127,11 @@ struct SPFCheck {
             case .permerror: throw .permanent(verdict.reason)
             }
         case .a(let spec, let cidr):
-            let target = try await target(spec, values: values)
-            let addresses = try await addresses(of: target)
+            let target = try await resolveTarget(spec, values: values)
+            let addresses = try await lookupAddresses(of: target)
             return addresses.contains { client.matches($0, prefix: client.isIPv4 ? cidr.v4 : cidr.v6) } ? "" : nil
         case .mx(let spec, let cidr):
-            let target = try await target(spec, values: values)
+            let target = try await resolveTarget(spec, values: values)
             let exchanges: [MXRecord]
             switch await dns.mx(target) {
             case .records(let records, _, _): exchanges = records
@@ -141,14 +141,14 @@ struct SPFCheck {
             // §4.6.4: more than 10 MX names is a permerror.
             guard exchanges.count <= Self.maximumNames else { throw .permanent("\(target) has more than \(Self.maximumNames) MX records") }
             for exchange in exchanges.sorted(by: { $0.preference < $1.preference }) where !exchange.isNullMX {
-                let addresses = try await addresses(of: exchange.exchange.description)
+                let addresses = try await lookupAddresses(of: exchange.exchange.description)
                 if addresses.contains(where: { client.matches($0, prefix: client.isIPv4 ? cidr.v4 : cidr.v6) }) {
                     return "via \(exchange.exchange)"
                 }
             }
             return nil
         case .ptr(let spec):
-            let target = try await target(spec, values: values)
+            let target = try await resolveTarget(spec, values: values)
             let names = try await validatedNames()
             return names.contains { $0 == target || $0.hasSuffix("." + target) } ? "" : nil
         case .exists(let spec):
@@ -162,7 +162,7 @@ struct SPFCheck {
         }
     }
 
-    private mutating func target(_ spec: SPFMacroString?, values: SPFMacroValues) async throws(SPFStop) -> String {
+    private mutating func resolveTarget(_ spec: SPFMacroString?, values: SPFMacroValues) async throws(SPFStop) -> String {
         guard let spec else { return values.domain }
         return try await expandDomain(spec, values: values)
     }
@@ -175,7 +175,7 @@ struct SPFCheck {
     }
 
     /// §5.6: A records for an IPv4 client, AAAA for an IPv6 one.
-    private mutating func addresses(of name: String) async throws(SPFStop) -> [SPFAddress] {
+    private mutating func lookupAddresses(of name: String) async throws(SPFStop) -> [SPFAddress] {
         if client.isIPv4 {
             switch await dns.a(name) {
             case .records(let records, _, _): return records.map { .v4($0.octets) }
@@ -205,7 +205,7 @@ struct SPFCheck {
             let text = name.description.lowercased()
             let addresses: [SPFAddress]
             do throws(SPFStop) {
-                addresses = try await self.addresses(of: text)
+                addresses = try await lookupAddresses(of: text)
             } catch {
                 if case .permanent = error { throw error }
                 continue
