@@ -4,6 +4,10 @@ import Testing
 
 /// Tsubame's check_host() and pyspf's, on one table, over a real fake DNS server (dnslib):
 /// both must give the result the table expects (RFC 7208's answer), and the same exp= text.
+/// Where pyspf departs from the RFC the case lives in SPFEvaluatorTests instead, with the
+/// RFC's answer: a failed PTR lookup (pyspf: temperror; §5.5: no match). pyspf also counts
+/// redirect= toward the 10 lookups before the mechanisms run, so a record with 10 lookup
+/// terms, a matching last one and a redirect differs; no case here has that shape.
 @Suite(.serialized) struct SPFCrossCheckTests {
     struct Case: Sendable, CustomStringConvertible {
         var ip: String

@@ -101,7 +101,10 @@ struct SPFCheck {
         if lookupTerms > Self.maximumLookupTerms { throw .permanent("more than \(Self.maximumLookupTerms) DNS lookups") }
     }
 
-    /// §4.6.4: a query answered with NXDOMAIN or no records.
+    /// §4.6.4: a query answered with NXDOMAIN or no records. Counted per query (an MX host or
+    /// PTR name without addresses counts too), as pyspf does; the RFC speaks of
+    /// "terms" but leaves the finer count open. The TXT lookup of an include or redirect
+    /// target is not counted: a void one is a permerror on its own (§5.2, §6.1).
     private mutating func countVoidLookup() throws(SPFStop) {
         voidLookups += 1
         if voidLookups > Self.maximumVoidLookups { throw .permanent("more than \(Self.maximumVoidLookups) void DNS lookups") }
