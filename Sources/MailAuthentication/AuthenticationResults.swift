@@ -106,7 +106,8 @@ public enum AuthenticationResultsField {
         return text + "\""
     }
 
-    /// local-part "@" domain with both sides dot-atoms of atext (RFC 5322 §3.2.3).
+    /// [local-part] "@" domain, the local part a dot-atom of atext (RFC 5322 §3.2.3), the
+    /// domain of letters, digits, "-" and "_".
     private static func isPlainMailbox(_ text: String) -> Bool {
         guard let at = text.lastIndex(of: "@") else { return false }
         let local = text[..<at], domain = text[text.index(after: at)...]
@@ -115,8 +116,9 @@ public enum AuthenticationResultsField {
             return !part.isEmpty && pieces.allSatisfy { !$0.isEmpty && $0.allSatisfy(atext) }
         }
         let atext: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "!#$%&'*+-/=?^_`{|}~".contains($0)) }
-        let ldh: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        return dotAtom(local, atext: atext) && dotAtom(domain, atext: ldh)
+        let ldh: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        // The local part is optional in a pvalue ("@example.com", an i= with no local part).
+        return (local.isEmpty || dotAtom(local, atext: atext)) && dotAtom(domain, atext: ldh)
     }
 
     /// " (text)": parentheses and backslashes become brackets and slashes so the comment
@@ -158,7 +160,7 @@ struct HeaderValueScanner {
     /// Whitespace, folding and (nested) comments.
     mutating func skipCFWS() {
         while let character = peek {
-            if character == " " || character == "\t" || character == "\r" || character == "\n" {
+            if character.isWhitespace {
                 index += 1
             } else if character == "(" {
                 var depth = 0
@@ -192,7 +194,7 @@ struct HeaderValueScanner {
             }
             return nil  // unterminated
         }
-        while let character = peek, !" \t\r\n(;".contains(character) {
+        while let character = peek, !character.isWhitespace, character != "(", character != ";" {
             text.append(character)
             index += 1
         }

@@ -56,7 +56,7 @@ import Testing
         list.append(nullPath)
         var failing = plain
         failing.dkim = [
-            DKIMVerification(result: .fail, domain: "example.com", selector: "sel;ector", algorithm: "rsa-sha256",
+            DKIMVerification(result: .fail, domain: "example.com", selector: "sel-ector_1", algorithm: "rsa-sha256",
                              identity: "@example.com", signaturePrefix: "AbCd1234", reason: "body hash \"did not\" verify\n"),
             DKIMVerification(result: .permerror, domain: "", selector: "", algorithm: "", reason: "unreadable"),
         ]
@@ -75,6 +75,16 @@ import Testing
             \tdmarc=pass (p=reject dis=none SPF pass aligned with example.com) header.from=example.com
 
             """)
+    }
+
+    /// Not in the authres table: authres 1.2.0 drops a quoted header.s or header.i value (and
+    /// may drop the properties after it), though RFC 8601 §2.2 allows any value there.
+    @Test func quotesAHostileSelector() {
+        var rendering = Self.plain
+        rendering.dkim = [DKIMVerification(result: .pass, domain: "example.com", selector: "s;1 (x)\r\n", algorithm: "ed25519-sha256",
+                                           identity: "a b@example.com")]
+        let field = rendering.field
+        #expect(field.contains(" header.s=\"s;1 (x)\" header.i=\"a b@example.com\";\n"))
     }
 
     @Test func writesDkimNoneAndThePostmasterMailboxForANullPath() {
@@ -141,6 +151,17 @@ import Testing
         let input = try JSONSerialization.data(withJSONObject: renderings.map(\.field))
         let parsed = try JSONDecoder().decode([ParsedField].self, from: try runPythonScript("authres_parse.py", input: input))
         try #require(parsed.count == renderings.count)
+        // authres keeps a quoted-string's quoted-pairs as written ("a \\"b\\"" stays escaped);
+        // undo them before comparing.
+        func unescaped(_ text: String) -> String {
+            var result = "", escaping = false
+            for character in text {
+                if !escaping, character == "\\" { escaping = true; continue }
+                escaping = false
+                result.append(character)
+            }
+            return result
+        }
         for (rendering, answer) in zip(renderings, parsed) {
             #expect(answer.error == nil, "\(rendering.field)")
             #expect(answer.id == "mx.tsubame.test")
@@ -150,8 +171,8 @@ import Testing
             for (mine, theirs) in zip(expected, got) {
                 #expect(theirs.method == mine.method)
                 #expect(theirs.result == mine.result)
-                #expect(theirs.reason == mine.reason, "\(rendering.field)")
-                #expect(theirs.properties == mine.properties, "\(rendering.field)")
+                #expect(theirs.reason.map(unescaped) == mine.reason, "\(rendering.field)")
+                #expect(theirs.properties.map { $0.map(unescaped) } == mine.properties, "\(rendering.field)")
             }
         }
     }
