@@ -271,6 +271,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzConfig", ["TsubameConfig"]),
     ("FuzzDNSMessage", ["DNSClient"]),
     ("FuzzDKIMSignature", ["MailAuthentication"]),
+    ("FuzzSPFRecord", ["MailAuthentication"]),
     ("FuzzPKIReaders", [
         "TsubamePKI",
         .product(name: "X509", package: "swift-certificates"),

@@ -1,4 +1,5 @@
-// CONTRACT (helper SPF/DMARC fills in; public signatures stay).
+import DNSClient
+import Foundation
 
 /// RFC 7208 §2.6.
 public enum SPFResult: String, Sendable {
@@ -27,12 +28,43 @@ public struct SPFOutcome: Sendable, Equatable {
 /// ip6, exists), redirect= and exp=, macros; at most 10 DNS-querying terms and 2 void
 /// lookups (permerror beyond, §4.6.4), 10 MX/PTR names each.
 public struct SPFEvaluator: Sendable {
-    public init(dns: any MailAuthDNS) { fatalError("contract") }
+    let dns: any MailAuthDNS
+    /// Seconds since 1970, for %{t} in exp= text (§7.2).
+    let clock: @Sendable () -> Int
+
+    public init(dns: any MailAuthDNS) {
+        self.init(dns: dns, clock: { Int(Date().timeIntervalSince1970) })
+    }
+
+    init(dns: any MailAuthDNS, clock: @escaping @Sendable () -> Int) {
+        self.dns = dns
+        self.clock = clock
+    }
 
     /// `clientIP` as text ("192.0.2.1", "2001:db8::1"; an IPv4-mapped IPv6 address counts as
     /// IPv4). `sender` is MAIL FROM's mailbox, or "postmaster@HELO" for a null reverse path
     /// and for the HELO check (§2.3, §2.4); `domain` is the sender's domain (or the HELO
     /// name). `receiver` is our hostname (the %{r} macro).
     public func checkHost(clientIP: String, domain: String, sender: String, helo: String,
-                          receiver: String) async -> SPFOutcome { fatalError("contract") }
+                          receiver: String) async -> SPFOutcome {
+        var name = domain.lowercased()
+        if name.hasSuffix(".") { name.removeLast() }
+        guard let client = SPFAddress(clientIP) else {
+            return SPFOutcome(result: .permerror, domain: name, reason: "client address \(clientIP) is not an IP address")
+        }
+        // §4.3: a malformed domain (empty or over-long labels, a single label) has no policy.
+        guard SPFCheck.isQueryableDomain(name) else {
+            return SPFOutcome(result: .none, domain: name, reason: "\"\(domain)\" is not a fully qualified domain name")
+        }
+        var check = SPFCheck(dns: dns, client: client, sender: sender, helo: helo, receiver: receiver, now: clock())
+        do throws(SPFStop) {
+            let verdict = try await check.evaluate(domain: name, depth: 0, wantsExplanation: true)
+            return SPFOutcome(result: verdict.result, domain: name, reason: verdict.reason, explanation: verdict.explanation)
+        } catch {
+            switch error {
+            case .permanent(let reason): return SPFOutcome(result: .permerror, domain: name, reason: reason)
+            case .temporary(let reason): return SPFOutcome(result: .temperror, domain: name, reason: reason)
+            }
+        }
+    }
 }
