@@ -57,7 +57,9 @@ extension DataOption {
         }
         switch ConfigLoader.load(path: folder.configPath) {
         case .success(let config): return config
-        case .failure(let issues): throw ValidationError("\(folder.configPath):\n\(issues)")
+        case .failure(let issues):
+            for issue in issues.issues { printError("\(folder.configPath): \(issue)") }
+            throw ExitCode(1)
         }
     }
 }

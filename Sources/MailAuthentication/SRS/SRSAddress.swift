@@ -27,12 +27,13 @@ public struct SRSRewriter: Sendable {
     static let timestampSlots = 1024
     static let secondsPerDay = 86400.0
 
-    let key: SymmetricKey
+    /// The HMAC key's octets (SymmetricKey is not Sendable; a key is made per hash).
+    let secret: [UInt8]
     let domain: String
     let maximumAgeDays: Int
 
     public init(secret: [UInt8], domain: String, maximumAgeDays: Int = 21) {
-        key = SymmetricKey(data: secret)
+        self.secret = secret
         self.domain = domain.lowercased()
         self.maximumAgeDays = maximumAgeDays
     }
@@ -105,7 +106,7 @@ public struct SRSRewriter: Sendable {
 
     /// The first 4 characters of base64(HMAC-SHA1(secret, fields lowercased, concatenated)).
     func hash(_ fields: String...) -> String {
-        var code = HMAC<Insecure.SHA1>(key: key)
+        var code = HMAC<Insecure.SHA1>(key: SymmetricKey(data: secret))
         for field in fields { code.update(data: Array(Self.asciiLowercased(field).utf8)) }
         return String(Data(code.finalize()).base64EncodedString().prefix(Self.hashLength))
     }
