@@ -194,15 +194,15 @@ enum ConfigSchema {
 
         .string("log", "level", "One of trace, debug, info, notice, warning, error, critical.", \.log.level,
                 validate: { LogSettings.levels.contains($0) ? nil : "must be one of \(LogSettings.levels.joined(separator: ", "))" }),
-    ] + ListenerName.allCases.flatMap(listenerLimits) + outboundSettings
+    ] + ListenerName.allCases.flatMap(listenerLimits) + outboundSettings + mailAuthSettings
 
     /// In the order the template writes them; a table before the tables nested in it.
     static let tables = ["listeners", "smtp", "submission", "pop3"] + ListenerName.allCases.map { "limits.\($0.rawValue)" }
         + ["auth", "tls", "server", "log", "delivery", "delivery.tls", "delivery.tls.domains", "delivery.routes",
-           "queue", "dns"]
+           "queue", "dns", "checks", "dkim", "srs"]
 
     /// Written by the template above a table's header.
-    static let tableNotes = outboundTableNotes.merging([
+    static let tableNotes = outboundTableNotes.merging(mailAuthTableNotes) { first, _ in first }.merging([
         "submission": """
             What logged-in users may do on submission (587), submissions (465), and smtp when [smtp] auth is on.
             AUTH is required there before MAIL; MAIL FROM and the header From must be the account's own addresses.

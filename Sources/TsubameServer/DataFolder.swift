@@ -19,6 +19,10 @@ public struct DataFolder: Sendable {
     public var configPath: String { "\(path)/tsubame.toml" }
     public var directoryPath: String { "\(path)/directory.sqlite" }
     public var mailPath: String { "\(path)/mail" }
+    /// DKIM keys: dkim/DOMAIN/SELECTOR.pem and dkim/DOMAIN/active (`DKIMKeyStore`).
+    public var dkimDirectory: String { "\(path)/dkim" }
+    /// The SRS secret (`SRSSecret`).
+    public var srsSecretPath: String { "\(path)/srs.secret" }
 
     public var exists: Bool { access(configPath, F_OK) == 0 }
 
@@ -58,6 +62,15 @@ public struct DataFolder: Sendable {
             throw InitError.cannotCreate(sub, errnoText())
         }
         _ = try ensureDefaultCertificate(config)
+        // A DKIM key for the primary domain, active at once (mail verifies once its record is
+        // published: `init` prints it, `tsubame dns records` prints all), and the SRS secret.
+        // (Not for a domain that is no ASCII DNS name, e.g. an IDN given as U-labels: DKIM
+        // needs the A-label form, which `tsubame dkim keygen` takes.)
+        if (try? DKIMKeyStore.normalisedDomain(config.primaryDomain)) != nil {
+            try DKIMKeyStore(dataDirectory: path).generate(domain: config.primaryDomain,
+                                                           selector: DKIMKeyStore.datedSelector(), kind: .rsa2048)
+        }
+        try SRSSecret.create(dataDirectory: path)
         // The config is written last: its presence marks a complete data folder.
         try writeFile(configPath, ConfigTemplate.render(config), mode: 0o600)
         if let owner { try DataFolderOwnership.handOver(path, to: owner) }

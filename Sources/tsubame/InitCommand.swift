@@ -31,6 +31,16 @@ struct InitCommand: ParsableCommand {
         --listen pop3s=0.0.0.0:2995.
         \(Self.ownerNote(owner))Add a user: tsubame user add alice@\(domain) --data \(options.folder.path)
         """)
+        // Read back as the store sees it (the owner's files are still readable by root).
+        let keys = try DKIMKeyStore(dataDirectory: options.folder.path).list(domain: domain)
+        if let key = keys.first(where: \.active) {
+            print("""
+            DKIM key \(key.selector) for \(key.domain) (rsa-2048; SRS secret in srs.secret). Publish this record:
+            \(DNSRecordPlan.dkimLine(name: key.recordName, record: key.publicKeyRecord))
+            `tsubame dns records \(key.domain)` shows everything the domain's zone needs (MX, SPF, DKIM, DMARC);
+            `tsubame dns check \(key.domain)` verifies it once published.
+            """)
+        }
     }
 
     static func ownerNote(_ owner: SystemAccount?) -> String {

@@ -26,7 +26,7 @@ struct Tsubame: AsyncParsableCommand {
         abstract: "An all-in-one mail server: SMTP in, Maildir storage, secure by default.",
         subcommands: [InitCommand.self, ServeCommand.self, UserCommand.self, DomainCommand.self,
                       AliasCommand.self, ConfigCommand.self, CACommand.self, CertCommand.self,
-                      QueueCommand.self])
+                      QueueCommand.self, DKIMCommand.self, DNSCommand.self])
 }
 
 /// `--data DIR`, shared by every command.
