@@ -58,8 +58,8 @@ public struct InboundCheck: Sendable {
         let sender = nullPath ? "postmaster@" + helo : input.mailFrom
 
         // SPF and DKIM need only DNS, so their lookups run side by side; DMARC needs both.
-        async let mailFromCheck = spfEvaluator.checkHost(clientIP: input.clientIP, domain: mailFromDomain, sender: sender,
-                                                         helo: helo, receiver: input.receiver)
+        async let mailFromCheck = Self.mailFromCheck(spfEvaluator, input, domain: mailFromDomain, sender: sender,
+                                                     wanted: !nullPath || heloIsDomain)
         async let heloCheck = Self.heloCheck(spfEvaluator, input, wanted: heloIsDomain && !nullPath)
         async let dkimCheck = DKIMVerifier(dns: dns).verify(input.message, now: now)
         let spf = await mailFromCheck
@@ -73,6 +73,17 @@ public struct InboundCheck: Sendable {
         let field = AuthenticationResultsField.render(authservID: authservID, spf: spf, mailFrom: input.mailFrom,
                                                       helo: heloSPF, heloName: helo, dkim: dkim, dmarc: dmarc)
         return InboundCheckOutcome(spf: spf, heloSPF: heloSPF, dkim: dkim, dmarc: dmarc, authenticationResults: field)
+    }
+
+    /// RFC 7208 §2.4: with a null reverse path and a HELO that is no domain name (an address
+    /// literal), there is no identity to check: none, without a lookup.
+    private static func mailFromCheck(_ evaluator: SPFEvaluator, _ input: InboundCheckInput, domain: String, sender: String,
+                                      wanted: Bool) async -> SPFOutcome {
+        guard wanted else {
+            return SPFOutcome(result: .none, domain: domain, reason: "null reverse path and the HELO name is not a domain name")
+        }
+        return await evaluator.checkHost(clientIP: input.clientIP, domain: domain, sender: sender, helo: input.heloName,
+                                         receiver: input.receiver)
     }
 
     private static func heloCheck(_ evaluator: SPFEvaluator, _ input: InboundCheckInput, wanted: Bool) async -> SPFOutcome? {

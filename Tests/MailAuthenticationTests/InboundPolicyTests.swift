@@ -1,4 +1,4 @@
-import MailAuthentication
+@testable import MailAuthentication
 import Testing
 
 /// What `[checks]` does with hand-made outcomes (DKIM's verifier is not needed to decide).
@@ -63,6 +63,19 @@ import Testing
     @Test func asksToTryAgainOnAnSPFTemperrorOnlyWhenSPFFailsWouldBeRefused() {
         #expect(InboundPolicy(spfFail: .reject).verdict(for: outcome(spf: .temperror)).isTryAgain)
         #expect(InboundPolicy(spfFail: .mark).verdict(for: outcome(spf: .temperror)) == .accept(quarantine: false))
+    }
+}
+
+/// The identities InboundCheck hands to SPF (the check itself needs DKIM's verifier).
+@Suite struct InboundCheckIdentityTests {
+    @Test(arguments: [("mail.example.com", true), ("mail.example.com.", true), ("[192.0.2.1]", false), ("192.0.2.1", false),
+                      ("localhost", false), ("-bad.example.com", false), ("a..b", false), ("", false)])
+    func checksSPFForAHELOOnlyWhenItIsADomainName(helo: String, isDomain: Bool) {
+        #expect(InboundCheck.isDomainName(helo) == isDomain)
+    }
+
+    @Test func takesTheDomainAfterTheLastAt() {
+        #expect(InboundCheck.domain(of: "\"a@b\"@Example.COM") == "example.com")
     }
 }
 

@@ -86,6 +86,9 @@ import Testing
         spf.test.dom.spf.test. 300 IN A 127.0.0.2
         hmacro.spf.test. 300 IN TXT "v=spf1 exists:%{h}.helo.spf.test -all"
         good.example.helo.spf.test. 300 IN A 127.0.0.2
+        upmacro.spf.test. 300 IN TXT "v=spf1 exists:%{L}.up.spf.test -all"
+        a%2Bb.up.spf.test. 300 IN A 127.0.0.2
+        redmacro.spf.test. 300 IN TXT "v=spf1 redirect=%{l}.spf.test"
         unknownmod.spf.test. 300 IN TXT "v=spf1 foo=bar ip4:192.0.2.0/24 -all"
         syntax1.spf.test. 300 IN TXT "v=spf1 foo -all"
         syntax2.spf.test. 300 IN TXT "v=spf1 a/33 -all"
@@ -156,6 +159,10 @@ import Testing
         Case(ip: client, sender: "a@sub.d2.spf.test", expected: .pass),            // %{d2}
         Case(ip: client, sender: "a@hmacro.spf.test", helo: "good.example", expected: .pass),
         Case(ip: client, sender: "a@hmacro.spf.test", helo: "bad.example", expected: .fail),
+        Case(ip: client, sender: "a+b@upmacro.spf.test", expected: .pass),         // upper case: URL-escaped
+        Case(ip: client, sender: "ab@upmacro.spf.test", expected: .fail),
+        Case(ip: client, sender: "ip4@redmacro.spf.test", expected: .pass),        // a macro in redirect=
+        Case(ip: client, sender: "ip4miss@redmacro.spf.test", expected: .fail),
         Case(ip: client, sender: "a@unknownmod.spf.test", expected: .pass),        // §6: unknown modifiers ignored
         Case(ip: client, sender: "a@syntax1.spf.test", expected: .permerror),
         Case(ip: client, sender: "a@syntax2.spf.test", expected: .permerror),
