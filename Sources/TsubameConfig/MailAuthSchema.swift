@@ -31,7 +31,7 @@ extension ConfigSchema {
         .boolean("srs", "enabled",
                  "Rewrite the envelope sender of mail forwarded to remote alias targets, so it passes SPF there (SRS, as postsrsd).",
                  \.srs.enabled),
-        .string("srs", "domain", "The domain of the rewritten addresses (SRS0=...@DOMAIN); empty: primary_domain.",
+        .string("srs", "domain", "The domain of the rewritten addresses (SRS0=...@DOMAIN); empty: the primary domain.",
                 \.srs.domain,
                 validate: { $0.isEmpty || isHostname($0) ? nil : "must be empty or a domain name like example.org" }),
         .integer("srs", "max_age_days", 1...365,
