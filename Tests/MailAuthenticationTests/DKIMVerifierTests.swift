@@ -143,6 +143,25 @@ import _CryptoExtras
         #expect(result.reason == "key too small")
     }
 
+    @Test(arguments: [
+        // A DER-negative exponent (BoringSSL's DER reader refuses it): read as unsigned, it is
+        // simply another key, and the signature does not verify.
+        ("QIDzQAB", DKIMVerification.Result.fail),
+        // Even exponents: no RSA key at all.
+        ("QIDAQAC", .permerror),
+        ("QIDAQAA", .permerror),
+    ])
+    func rsaKeyWithAChangedExponentIsHandledSafely(ending: String, expected: DKIMVerification.Result) async {
+        // FuzzDKIMSignature: an exponent BoringSSL refuses made swift-crypto 3.12's DER
+        // initializer free its key twice; keys are now made from checked n and e.
+        let record = RFC8463Example.rsaRecord.replacingOccurrences(of: "QIDAQAB", with: ending)
+        #expect((DKIMSyntax.keyRecordProblem(record, algorithm: .rsaSHA256) == nil) == (expected == .fail))
+        var dns = InMemoryDNS()
+        dns.addTXT("test._domainkey.football.example.com", record)
+        let results = await DKIMVerifier(dns: dns).verify(dkimScan(RFC8463Example.message), now: Self.now)
+        #expect(results.last?.result == expected)
+    }
+
     @Test func rsaKeyInPKCS1FormIsAccepted() async throws {
         let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let key = try DKIMPrivateKey(pemRepresentation: rsa.pemRepresentation)

@@ -72,14 +72,21 @@ struct DKIMKeyRecord: Sendable {
 
     /// An RSA key given as SubjectPublicKeyInfo (what §3.6.1 asks for) or as a bare PKCS #1
     /// RSAPublicKey (which some publishers put there; chasquid accepts both). The size is read
-    /// first so that a small key gets its own reason (RFC 8301 §3.2), and swift-crypto's
-    /// unsafe initializer is used because its safe one refuses the 1024-bit keys RFC 8301
-    /// still requires verifiers to accept.
+    /// first so that a small key gets its own reason (RFC 8301 §3.2: 1024 bits and up).
+    ///
+    /// The key is made from its modulus and exponent, checked here first as BoringSSL checks
+    /// them (rsa_check_public_key: an odd modulus, an odd exponent of 2 to 33 bits), so that
+    /// swift-crypto never sees a key it refuses: its DER initializers (3.12) free the key twice
+    /// when BoringSSL refuses the DER, which FuzzDKIMSignature found with a changed exponent.
+    /// (`init(n:e:)` also skips the 2048-bit floor of the safe DER initializer.)
     static func rsaKey(_ der: [UInt8]) throws(DKIMProblem) -> _RSA.Signing.PublicKey {
         guard let shape = RSAPublicKeyDER(der) else { throw .permerror("not an RSA public key") }
         guard shape.modulusBits >= minimumRSABits else { throw .permerror("key too small") }
         guard shape.modulusBits <= maximumRSABits else { throw .permerror("key too large") }
-        guard let key = try? _RSA.Signing.PublicKey(unsafeDERRepresentation: shape.spki) else {
+        guard shape.modulus.last.map({ $0 & 1 == 1 }) == true, shape.exponent.last.map({ $0 & 1 == 1 }) == true,
+              (2...33).contains(shape.exponentBits)
+        else { throw .permerror("not an RSA public key") }
+        guard let key = try? _RSA.Signing.PublicKey(n: Array(shape.modulus), e: Array(shape.exponent)) else {
             throw .permerror("not an RSA public key")
         }
         return key
@@ -89,7 +96,11 @@ struct DKIMKeyRecord: Sendable {
 /// Just enough DER (X.690) to tell SPKI from PKCS #1, read the modulus size and wrap a PKCS #1
 /// key in an SPKI. Every length is checked against what is left.
 struct RSAPublicKeyDER {
+    /// Modulus and exponent without leading zero octets.
+    var modulus: ArraySlice<UInt8>
+    var exponent: ArraySlice<UInt8>
     var modulusBits: Int
+    var exponentBits: Int
     var spki: [UInt8]
 
     /// rsaEncryption AlgorithmIdentifier: SEQUENCE { OID 1.2.840.113549.1.1.1, NULL }.
@@ -123,10 +134,21 @@ struct RSAPublicKeyDER {
               let modulus = Self.element(sequence.content), modulus.tag == 0x02,
               let exponent = Self.element(modulus.rest), exponent.tag == 0x02
         else { return nil }
-        var digits = modulus.content
+        self.modulus = Self.strippingZeros(modulus.content)
+        self.exponent = Self.strippingZeros(exponent.content)
+        modulusBits = Self.bitCount(self.modulus)
+        exponentBits = Self.bitCount(self.exponent)
+    }
+
+    static func strippingZeros(_ digits: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var digits = digits
         while digits.first == 0 { digits = digits.dropFirst() }
-        guard let top = digits.first else { return nil }
-        modulusBits = (digits.count - 1) * 8 + (8 - top.leadingZeroBitCount)
+        return digits
+    }
+
+    static func bitCount(_ digits: ArraySlice<UInt8>) -> Int {
+        guard let top = digits.first else { return 0 }
+        return (digits.count - 1) * 8 + (8 - top.leadingZeroBitCount)
     }
 
     /// One TLV: its tag, content and what follows it.
