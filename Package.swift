@@ -210,14 +210,19 @@ let package = Package(
         ),
         .testTarget(
             name: "DNSClientTests",
-            dependencies: ["DNSClient", .product(name: "NIOCore", package: "swift-nio")],
-            // The fake recursive resolver (PyPI dnslib) the transport tests start.
+            dependencies: ["DNSClient", "FakeDNSSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // The fake recursive resolver (PyPI dnslib) the DNS, route and SPF tests start.
+        .target(
+            name: "FakeDNSSupport",
+            dependencies: ["DNSClient"],
+            path: "Tests/FakeDNSSupport",
             exclude: ["fake_dns_server.py"]
         ),
         .testTarget(
             name: "OutboundDeliveryTests",
             dependencies: [
-                "OutboundDelivery", "SMTPProtocol", "DNSClient", "MailQueue", "DeliveryReports",
+                "OutboundDelivery", "SMTPProtocol", "DNSClient", "MailQueue", "DeliveryReports", "FakeDNSSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -228,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "MailAuthenticationTests",
             dependencies: [
-                "MailAuthentication", "DNSClient",
+                "MailAuthentication", "DNSClient", "FakeDNSSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

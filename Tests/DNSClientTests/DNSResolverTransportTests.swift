@@ -1,3 +1,4 @@
+import FakeDNSSupport
 import NIOCore
 import Testing
 @testable import DNSClient

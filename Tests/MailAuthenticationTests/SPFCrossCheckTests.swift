@@ -1,3 +1,4 @@
+import FakeDNSSupport
 import Foundation
 import MailAuthentication
 import Testing
@@ -188,7 +189,7 @@ import Testing
     }
 
     @Test func tsubameAndPySPFAgreeWithTheRFCOnEveryCase() async throws {
-        let server = try SPFFakeDNSServer(zone: Self.zone)
+        let server = try FakeDNSServer(zone: Self.zone)
         let resolver = try server.resolver()
         let evaluator = SPFEvaluator(dns: resolver)
         var ours: [SPFOutcome] = []

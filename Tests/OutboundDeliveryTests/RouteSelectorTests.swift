@@ -1,3 +1,4 @@
+import FakeDNSSupport
 import DNSClient
 import SMTPProtocol
 import Testing
@@ -7,7 +8,7 @@ import Testing
 /// server for the whole suite; each test gets a resolver with an empty cache.
 @Suite("Route selection against a dnslib server on 127.0.0.1")
 struct RouteSelectorTests {
-    static let server = Result { try ZoneDNSServer(zone: RouteZone.text) }
+    static let server = Result { try FakeDNSServer(zone: RouteZone.text) }
 
     func route(_ domain: String, _ configure: (inout OutboundSettings) -> Void = { _ in },
                shuffle: @escaping @Sendable ([DeliveryHost]) -> [DeliveryHost] = { $0 }) async throws
