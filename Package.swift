@@ -210,19 +210,20 @@ let package = Package(
         ),
         .testTarget(
             name: "DNSClientTests",
-            dependencies: ["DNSClient", "FakeDNSSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["DNSClient", "PythonPeers", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        // The fake recursive resolver (PyPI dnslib) the DNS, route and SPF tests start.
+        // Python peers the tests start (a port-announcing process launcher) and the fake recursive
+        // resolver (PyPI dnslib) the DNS, route and SPF tests use.
         .target(
-            name: "FakeDNSSupport",
+            name: "PythonPeers",
             dependencies: ["DNSClient"],
-            path: "Tests/FakeDNSSupport",
+            path: "Tests/PythonPeers",
             exclude: ["fake_dns_server.py"]
         ),
         .testTarget(
             name: "OutboundDeliveryTests",
             dependencies: [
-                "OutboundDelivery", "SMTPProtocol", "DNSClient", "MailQueue", "DeliveryReports", "FakeDNSSupport",
+                "OutboundDelivery", "SMTPProtocol", "DNSClient", "MailQueue", "DeliveryReports", "PythonPeers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -233,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "MailAuthenticationTests",
             dependencies: [
-                "MailAuthentication", "DNSClient", "FakeDNSSupport",
+                "MailAuthentication", "DNSClient", "PythonPeers",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -1,4 +1,4 @@
-import FakeDNSSupport
+import PythonPeers
 import NIOCore
 import Testing
 @testable import DNSClient

@@ -1,4 +1,4 @@
-import FakeDNSSupport
+import PythonPeers
 import Foundation
 import MailAuthentication
 import Testing

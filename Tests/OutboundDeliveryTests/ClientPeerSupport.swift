@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PythonPeers
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -8,36 +9,20 @@ import SMTPProtocol
 
 /// Runs peers/smtp_peer.py (PyPI aiosmtpd) on 127.0.0.1 for one test, in one of its modes.
 /// It lives until its stdin closes, so it goes away with the test process too.
-final class SMTPPeer: @unchecked Sendable {  // immutable after init; Process and Pipe are thread-safe
+final class SMTPPeer: Sendable {
     let port: Int
     let recordPath: String
-    private let process: Process
-    private let input: Pipe
+    private let peer: PythonPeerProcess
 
     init(mode: String, certificates: TestCertificates? = nil) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("peers").appendingPathComponent("smtp_peer.py")
         recordPath = NSTemporaryDirectory() + "smtp-peer-\(UUID().uuidString).jsonl"
         _ = FileManager.default.createFile(atPath: recordPath, contents: nil)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, mode, recordPath]
-            + (certificates.map { [$0.serverCertificate, $0.serverKey] } ?? [])
-        input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        // The first line is "PORT n"; read byte by byte so nothing after it is consumed.
-        var line = ""
-        while let byte = try output.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") {
-            line.append(Character(UnicodeScalar(byte)))
-        }
-        guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
-            process.terminate()
-            throw PeerError(message: "the SMTP peer did not start (is aiosmtpd installed?): \(line)")
-        }
-        self.port = port
+        peer = try PythonPeerProcess(script: script,
+                                     arguments: [mode, recordPath] + (certificates.map { [$0.serverCertificate, $0.serverKey] } ?? []),
+                                     what: "the SMTP peer (is aiosmtpd installed?)")
+        port = peer.port
         Self.alive.withLockedValue { $0.append(self) }
     }
 
@@ -46,10 +31,7 @@ final class SMTPPeer: @unchecked Sendable {  // immutable after init; Process an
     /// end with the process (their stdin closes).
     private static let alive = NIOLockedValueBox<[SMTPPeer]>([])
 
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.waitUntilExit() }
-    }
+    func stop() { peer.stop() }
 
     /// What the peer recorded, one JSON object per line.
     func events() throws -> [[String: Any]] {

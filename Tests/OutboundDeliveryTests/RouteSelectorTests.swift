@@ -1,4 +1,4 @@
-import FakeDNSSupport
+import PythonPeers
 import DNSClient
 import SMTPProtocol
 import Testing
