@@ -57,8 +57,11 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
     public let octets: [UInt8]
     init(validated octets: [UInt8]) { self.octets = octets }
 
+    public var description: String { Self.text(octets) }
+
     /// RFC 5952 §4: lower-case hex, no leading zeros, the longest run (≥ 2) of zero groups as "::".
-    public var description: String {
+    /// `octets` must be 16 long.
+    public static func text(_ octets: [UInt8]) -> String {
         let groups = (0..<8).map { Int(octets[2 * $0]) << 8 | Int(octets[2 * $0 + 1]) }
         var bestStart = -1, bestLength = 1, index = 0
         while index < 8 {

@@ -1,3 +1,4 @@
+import DNSClient
 /// An IP address as SPF compares it: the client's, or an ip4/ip6 network's (RFC 7208 §5.6).
 /// Parsed here rather than by DNSClient because its address types only come out of answers.
 public enum SPFAddress: Sendable, Hashable {
@@ -60,17 +61,7 @@ public enum SPFAddress: Sendable, Hashable {
         case .v4(let octets):
             return octets.map(String.init).joined(separator: ".")
         case .v6(let octets):
-            let groups = (0..<8).map { Int(octets[2 * $0]) << 8 | Int(octets[2 * $0 + 1]) }
-            var bestStart = -1, bestLength = 1, index = 0
-            while index < 8 {
-                guard groups[index] == 0 else { index += 1; continue }
-                let start = index
-                while index < 8, groups[index] == 0 { index += 1 }
-                if index - start > bestLength { bestStart = start; bestLength = index - start }
-            }
-            let hex = groups.map { String($0, radix: 16) }
-            guard bestStart >= 0 else { return hex.joined(separator: ":") }
-            return hex[..<bestStart].joined(separator: ":") + "::" + hex[(bestStart + bestLength)...].joined(separator: ":")
+            return IPv6Address.text(octets)
         }
     }
 
