@@ -59,10 +59,11 @@ def publish_a(fake_dns, a, dmarc="v=DMARC1; p=reject"):
 
 
 def checking_site(sites, fake_dns, name="b", hostname=B_HOST, domain=B_DOMAIN, users=("bob",), **checks):
-    """A site whose port 25 checks mail ([checks] enabled) through the fake DNS."""
+    """A site whose port 25 checks mail ([checks] enabled) through the fake DNS, loopback
+    included (every test client and peer connects from 127.0.0.1)."""
     d = sites.make(name, hostname, domain, users=users)
     set_config(d, "dns", nameservers=[fake_dns.nameserver])
-    set_config(d, "checks", enabled=True, **checks)
+    set_config(d, "checks", enabled=True, ignore_loopback=False, **checks)
     return d
 
 
@@ -309,3 +310,19 @@ def test_forged_srs_address_is_refused(sites, fake_dns):
         c.mail("")
         code, text = c.rcpt(f"SRS0=abcd=AA=orig.test=orig@{A_DOMAIN}".lower())
         assert code == 550, (code, text)
+
+
+def test_loopback_clients_are_not_checked_by_default(sites, fake_dns):
+    """ignore_loopback (default on): local programs injecting mail on port 25 are trusted, as
+    OpenDMARC's IgnoreHosts 127.0.0.1 default; the quick start's swaks works offline."""
+    b = sites.make("b", B_HOST, B_DOMAIN, users=("bob",))
+    set_config(b, "dns", nameservers=[fake_dns.nameserver])
+    set_config(b, "checks", enabled=True)
+    server_b = sites.start(b)
+    txt(fake_dns, "forged.test", "v=spf1 -all")
+    txt(fake_dns, "_dmarc.forged.test", "v=DMARC1; p=reject")
+    code, _ = send_to(server_b, "ceo@forged.test", BOB_B, foreign_message("ceo@forged.test"))
+    assert code == 250
+    content = b.wait_new(BOB_B, 1)[0].read_bytes()
+    assert b"Authentication-Results:" not in content
+    assert fake_dns.queries == []

@@ -3,6 +3,9 @@
 public struct InboundChecksConfiguration: Sendable, Equatable {
     /// Off: no lookups and no Authentication-Results field (tests, sites behind a filter).
     public var enabled = true
+    /// Mail from loopback (local programs, a content filter reinjecting) is not checked, as
+    /// OpenDMARC's and OpenDKIM's default IgnoreHosts/InternalHosts 127.0.0.1.
+    public var ignoreLoopback = true
     /// The authserv-id of our Authentication-Results fields (RFC 8601 §2.5); empty: hostname.
     public var authservID = ""
     /// Refuse DMARC p=reject failures (550 5.7.1 at the end of DATA).

@@ -16,6 +16,7 @@ struct MailAuthConfigTests {
         #expect(config.dkim == DKIMConfiguration())
         #expect(config.srs == SRSConfiguration())
         #expect(config.checks.enabled && config.checks.dmarcReject && config.checks.spfFail == "mark")
+        #expect(config.checks.ignoreLoopback)
         #expect((config.checks.timeout, config.checks.maxSignatures, config.srs.maxAgeDays) == (20, 5, 21))
         #expect(config.dkim.sign && config.srs.enabled && config.srs.domain.isEmpty)
     }

@@ -66,7 +66,7 @@ extension SMTPSessionConfiguration {
                   // "required": no password before STARTTLS, loopback included.
                   authenticationBeforeTLSAllowed: plaintextAllowed && tlsMode != .required)
         // Mail from other servers arrives on port 25; submission is exempt (it is our users').
-        checksMessages = listener == .smtp && config.checks.enabled
+        checksMessages = listener == .smtp && config.checks.enabled && !(config.checks.ignoreLoopback && clientIsLoopback)
     }
 
     static func isLoopback(_ address: SocketAddress?) -> Bool {
