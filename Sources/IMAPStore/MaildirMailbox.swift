@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import MaildirStore
+
+/// One Maildir folder (the INBOX root or a `.Name` folder) with Dovecot's control files: the
+/// UIDs in `dovecot-uidlist` under its dotlock, keywords in `dovecot-keywords`.
+///
+/// Blocking: a later IMAP mailbox owner (one per folder in the process) calls it from a
+/// storage thread. Dovecot takes the same lock while it scans, so UIDs stay the same
+/// whichever server assigns them.
+public struct MaildirMailbox: Sendable {
+    /// The folder: it holds cur/, new/, tmp/ and the control files.
+    public let path: String
+    /// The user's Maildir root, where `dovecot-uidvalidity` lives.
+    public let root: String
+    public var lockWait: Int = DotLock.defaultWait
+
+    public init(path: String, root: String) {
+        self.path = path
+        self.root = root
+    }
+
+    public var uidListPath: String { "\(path)/\(UIDList.fileName)" }
+
+    /// Reads the uidlist without the lock (a reader sees the old or the new file, since writers
+    /// rename or append whole lines). nil when there is none; a broken header throws.
+    public func readUIDList() throws -> UIDList? {
+        guard let text = try FileIO.readTextIfPresent(uidListPath) else { return nil }
+        return try UIDList(parsing: text)
+    }
+
+    /// Scans new/ and cur/ under the uidlist lock: files already listed keep their UIDs (matched
+    /// by the name up to ":", so flag changes and the move to cur/ keep them), new files get
+    /// the next UIDs in delivery order (the time in their names, as Dovecot sorts them), with a
+    /// `P` field holding Tsubame's POP3 UIDL; records of vanished files are dropped. Writes the
+    /// uidlist when anything changed: appended lines when files were only added, else a full
+    /// rewrite by rename.
+    public func synchronize() throws -> UIDListSnapshot {
+        for directory in ["", "/cur", "/new", "/tmp"] { try FileIO.makeDirectory(path + directory) }
+        let lock = try DotLock.acquire(path: uidListPath, wait: lockWait)
+        defer { lock.release() }
+
+        var existing: UIDList?
+        do {
+            existing = try readUIDList()
+        } catch is UIDListError {
+            existing = nil  // a broken header: start again with a new UIDVALIDITY, as Dovecot does
+        }
+        var list = try existing ?? UIDList(uidValidity: UIDValidity.next(root: root))
+
+        var files = try scan()
+        // A rename in a directory while readdir() runs may hide both names (POSIX leaves it
+        // open): look once more before taking a listed message for expunged.
+        if list.records.contains(where: { files[$0.fileStem] == nil }) {
+            for (stem, location) in try scan() where files[stem] == nil { files[stem] = location }
+        }
+
+        let before = list.records.count
+        list.records.removeAll { files[$0.fileStem] == nil }
+        let removed = list.records.count != before
+        let known = Set(list.records.map(\.fileStem))
+        let added = files.keys.filter { !known.contains($0) }.sorted(by: DeliveryOrder.precedes)
+        var appended = ""
+        for stem in added {
+            guard list.nextUID < UInt32.max else { break }
+            var record = UIDListRecord(uid: list.nextUID, fileStem: stem)
+            record.setField("P", POP3UIDL.of(fileName: stem))
+            list.records.append(record)
+            appended += record.line
+        }
+
+        if existing == nil || removed || existing?.needsRewrite == true {
+            list.headerNextUID = list.nextUID
+            try FileIO.replace(path: uidListPath, with: list.text)
+        } else if !appended.isEmpty {
+            // Dovecot appends without raising N too; readers take max(N, last UID + 1).
+            try FileIO.append(path: uidListPath, text: appended)
+        }
+        return snapshot(of: list, files: files)
+    }
+
+    /// stem → "new/NAME" or "cur/NAME". A name in both (caught mid-move) counts as in cur/.
+    func scan() throws -> [String: String] {
+        var files: [String: String] = [:]
+        for folder in ["new", "cur"] {
+            for name in try DirectoryListing.names(in: "\(path)/\(folder)") where !name.hasPrefix(".") {
+                files[String(MaildirFlags.stem(of: name))] = "\(folder)/\(name)"
+            }
+        }
+        return files
+    }
+
+    func snapshot(of list: UIDList, files: [String: String]) -> UIDListSnapshot {
+        let messages = list.records.compactMap { record -> UIDListSnapshot.Message? in
+            guard let location = files[record.fileStem] else { return nil }
+            let name = String(location.drop { $0 != "/" }.dropFirst())
+            return UIDListSnapshot.Message(
+                uid: record.uid, location: location, flags: MaildirFlags(fileName: name),
+                pop3UIDL: record.pop3UIDL ?? POP3UIDL.of(fileName: name),
+                virtualSize: record.virtualSize ?? DeliveryOrder.sizeField("W", in: name))
+        }
+        return UIDListSnapshot(uidValidity: list.uidValidity, nextUID: list.nextUID,
+                               mailboxGUID: list.mailboxGUID, messages: messages)
+    }
+}
+
+/// Dovecot's order for new files (maildir_filename_sort_cmp): the seconds at the start of the
+/// name, then the microseconds after "M", then the name.
+enum DeliveryOrder {
+    static func precedes(_ left: String, _ right: String) -> Bool {
+        let a = key(left), b = key(right)
+        return a.seconds != b.seconds ? a.seconds < b.seconds
+            : a.microseconds != b.microseconds ? a.microseconds < b.microseconds : left < right
+    }
+
+    static func key(_ name: String) -> (seconds: Int, microseconds: Int) {
+        let digits = name.prefix { $0.isASCII && $0.isNumber }
+        let seconds = Int(digits) ?? 0
+        var microseconds = 0
+        let rest = name.dropFirst(digits.count)
+        if rest.first == ".", let unique = rest.dropFirst().split(separator: ".", maxSplits: 1).first,
+           let m = unique.firstIndex(of: "M") {
+            microseconds = Int(unique[unique.index(after: m)...].prefix { $0.isASCII && $0.isNumber }) ?? 0
+        }
+        return (seconds, microseconds)
+    }
+
+    /// `,W=123` or `,S=123` in a file name (maildir_filename_get_size).
+    static func sizeField(_ key: Character, in name: String) -> Int? {
+        for field in MaildirFlags.stem(of: name).split(separator: ",").dropFirst() where field.first == key {
+            let value = field.dropFirst()
+            if value.first == "=" { return Int(value.dropFirst()) }
+        }
+        return nil
+    }
+}
