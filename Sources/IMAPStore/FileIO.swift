@@ -52,7 +52,7 @@ enum FileIO {
     /// Writes a sibling temporary file, fsyncs it and renames it over `path`: readers see the
     /// old or the new file, never a part (the way Dovecot replaces its control files).
     static func replace(path: String, with text: String) throws {
-        let temporary = "\(path).tsubame-tmp.\(getpid())"
+        let temporary = "\(path).tsubame-tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         if descriptor < 0 { throw fail("open", temporary) }
         do {

@@ -82,6 +82,38 @@ public struct MaildirMailbox: Sendable {
         return snapshot(of: list, files: files)
     }
 
+    /// Gives files just delivered into new/ their UIDs at once, under the lock, by appending
+    /// uidlist lines (with the `P` field) as Dovecot's LDA does, so UIDs are fixed at delivery
+    /// and no scan is needed to see them. Files already listed keep theirs. Without a uidlist
+    /// (or with a broken one) this is a full `synchronize()`. Returns the UIDs in `fileNames` order.
+    public func assignUIDs(toDelivered fileNames: [String]) throws -> [UInt32] {
+        let stems = fileNames.map { String(MaildirFlags.stem(of: $0)) }
+        let existing: UIDList?
+        do {
+            let lock = try DotLock.acquire(path: uidListPath, wait: lockWait)
+            defer { lock.release() }
+            existing = (try? readUIDList()) ?? nil
+            if var list = existing, !list.needsRewrite {
+                var known = Dictionary(list.records.map { ($0.fileStem, $0.uid) }, uniquingKeysWith: { _, last in last })
+                var appended = ""
+                for stem in stems where known[stem] == nil {
+                    guard list.nextUID < UInt32.max else { break }
+                    var record = UIDListRecord(uid: list.nextUID, fileStem: stem)
+                    record.setField("P", POP3UIDL.of(fileName: stem))
+                    list.records.append(record)
+                    known[stem] = record.uid
+                    appended += record.line
+                }
+                if !appended.isEmpty { try FileIO.append(path: uidListPath, text: appended) }
+                return stems.compactMap { known[$0] }
+            }
+        }
+        let snapshot = try synchronize()
+        let byStem = Dictionary(snapshot.messages.map { (String(MaildirFlags.stem(of: $0.fileName)), $0.uid) },
+                                uniquingKeysWith: { first, _ in first })
+        return stems.compactMap { byStem[$0] }
+    }
+
     /// stem → "new/NAME" or "cur/NAME". A name in both (caught mid-move) counts as in cur/.
     func scan() throws -> [String: String] {
         var files: [String: String] = [:]

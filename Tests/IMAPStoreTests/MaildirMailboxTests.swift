@@ -141,3 +141,22 @@ import MaildirStore
         #expect(DeliveryOrder.sizeField("W", in: "1.M2P3.h") == nil)
     }
 }
+
+@Suite struct UIDsAtDeliveryTests {
+    @Test func appendsLinesForDeliveredFilesAndKeepsListedOnes() throws {
+        let root = try TemporaryDirectory()
+        for sub in ["cur", "new", "tmp"] { try root.makeDirectory(sub) }
+        let mailbox = MaildirMailbox(path: root.path, root: root.path)
+        try root.deliver("new/1700000001.M1P1Q1.h,S=1,W=1")
+        // No uidlist yet: a full synchronisation, which lists the file.
+        #expect(try mailbox.assignUIDs(toDelivered: ["1700000001.M1P1Q1.h,S=1,W=1"]) == [1])
+        try root.deliver("new/1700000002.M1P1Q2.h,S=1,W=1")
+        try root.deliver("new/1700000003.M1P1Q3.h,S=1,W=1")
+        #expect(try mailbox.assignUIDs(toDelivered: ["1700000003.M1P1Q3.h,S=1,W=1", "1700000002.M1P1Q2.h,S=1,W=1"]) == [2, 3])
+        #expect(try mailbox.assignUIDs(toDelivered: ["1700000003.M1P1Q3.h,S=1,W=1"]) == [2])
+        let text = try #require(try root.read("dovecot-uidlist"))
+        #expect(text.hasSuffix("2 P1700000003.M1P1Q3.h :1700000003.M1P1Q3.h,S=1,W=1\n3 P1700000002.M1P1Q2.h :1700000002.M1P1Q2.h,S=1,W=1\n"))
+        // A later scan agrees.
+        #expect(try mailbox.synchronize().messages.map(\.uid) == [1, 2, 3])
+    }
+}
