@@ -5,11 +5,20 @@ import Darwin
 #endif
 import MaildirStore
 
+/// A failed system call on a Maildir control file, with the path it was about.
+public struct StoreFileError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+}
+
 /// The few blocking file operations Dovecot's small control files need. Call them from a
 /// storage thread, never from an event loop.
 enum FileIO {
-    static func fail(_ operation: String, _ path: String, _ code: Int32 = errno) -> StorageError {
-        StorageError(operation: operation, path: path, code: code)
+    static func fail(_ operation: String, _ path: String, _ code: Int32 = errno) -> StoreFileError {
+        StoreFileError(operation: operation, path: path, code: code)
     }
 
     /// The whole file, or nil when it does not exist.
