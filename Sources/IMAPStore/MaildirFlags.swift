@@ -56,17 +56,22 @@ public struct MaildirFlags: Sendable, Hashable {
     /// The flags of a file name; a name without `:2,` has none (a message in new/).
     public init(fileName: String) {
         self.init()
-        guard let info = Self.infoRange(in: fileName) else { return }
-        let flags = fileName[info]
-        let firstSet = flags.prefix { $0 != "," }
-        extra = String(flags.dropFirst(firstSet.count))
-        for character in firstSet {
-            if let flag = SystemFlag(rawValue: character) {
+        let bytes = fileName.utf8
+        // Dovecot reads the info after the last ":" (maildir_filename_flags_get).
+        guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")) else { return }
+        let info = bytes[bytes.index(after: colon)...]
+        guard info.starts(with: "2,".utf8) else { return }
+        let flags = info.dropFirst(2)
+        let firstSetEnd = flags.firstIndex(of: UInt8(ascii: ",")) ?? flags.endIndex
+        extra = String(Substring(flags[firstSetEnd...]))
+        for byte in flags[flags.startIndex..<firstSetEnd] {
+            if let flag = SystemFlag(rawValue: Character(Unicode.Scalar(byte))) {
                 system.insert(flag)
-            } else if let ascii = character.asciiValue, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(ascii) {
-                keywords.insert(Int(ascii - UInt8(ascii: "a")))
-            } else if !unknown.contains(character) {
-                unknown.append(character)
+            } else if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) {
+                keywords.insert(Int(byte - UInt8(ascii: "a")))
+            } else if byte < 0x80 {
+                let character = Character(Unicode.Scalar(byte))
+                if !unknown.contains(character) { unknown.append(character) }
             }
         }
     }
@@ -86,14 +91,7 @@ public struct MaildirFlags: Sendable, Hashable {
     /// The name up to the info separator ":" (Dovecot's MAILDIR_INFO_SEP): the part that stays
     /// the same when flags change, and the key the uidlist records (maildir_filename_base_cmp).
     public static func stem(of fileName: String) -> Substring {
-        fileName.prefix { $0 != ":" }
-    }
-
-    /// The range after the last ":2," (Dovecot looks for the last ":").
-    private static func infoRange(in fileName: String) -> Range<String.Index>? {
-        guard let colon = fileName.lastIndex(of: ":") else { return nil }
-        let info = fileName[fileName.index(after: colon)...]
-        guard info.hasPrefix("2,") else { return nil }
-        return info.index(info.startIndex, offsetBy: 2)..<info.endIndex
+        let bytes = fileName.utf8
+        return Substring(bytes[bytes.startIndex..<(bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex)])
     }
 }

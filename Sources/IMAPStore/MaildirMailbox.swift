@@ -62,7 +62,7 @@ public struct MaildirMailbox: Sendable {
         list.records.removeAll { files[$0.fileStem] == nil }
         let removed = list.records.count != before
         let known = Set(list.records.map(\.fileStem))
-        let added = files.keys.filter { !known.contains($0) }.sorted(by: DeliveryOrder.precedes)
+        let added = DeliveryOrder.sorted(files.keys.filter { !known.contains($0) })
         var appended = ""
         for stem in added {
             guard list.nextUID < UInt32.max else { break }
@@ -128,7 +128,7 @@ public struct MaildirMailbox: Sendable {
     func snapshot(of list: UIDList, files: [String: String]) -> UIDListSnapshot {
         let messages = list.records.compactMap { record -> UIDListSnapshot.Message? in
             guard let location = files[record.fileStem] else { return nil }
-            let name = String(location.drop { $0 != "/" }.dropFirst())
+            let name = String(Substring(location.utf8.dropFirst(4)))  // after "new/" or "cur/"
             return UIDListSnapshot.Message(
                 uid: record.uid, location: location, flags: MaildirFlags(fileName: name),
                 pop3UIDL: record.pop3UIDL ?? POP3UIDL.of(fileName: name),
@@ -148,6 +148,13 @@ enum DeliveryOrder {
             : a.microseconds != b.microseconds ? a.microseconds < b.microseconds : left < right
     }
 
+    /// Sorted with each name's key computed once.
+    static func sorted(_ names: [String]) -> [String] {
+        names.map { (key: key($0), name: $0) }
+            .sorted { $0.key != $1.key ? $0.key < $1.key : $0.name < $1.name }
+            .map(\.name)
+    }
+
     static func key(_ name: String) -> (seconds: Int, microseconds: Int) {
         let digits = name.prefix { $0.isASCII && $0.isNumber }
         let seconds = Int(digits) ?? 0
@@ -162,9 +169,22 @@ enum DeliveryOrder {
 
     /// `,W=123` or `,S=123` in a file name (maildir_filename_get_size).
     static func sizeField(_ key: Character, in name: String) -> Int? {
-        for field in MaildirFlags.stem(of: name).split(separator: ",").dropFirst() where field.first == key {
-            let value = field.dropFirst()
-            if value.first == "=" { return Int(value.dropFirst()) }
+        guard let key = key.asciiValue else { return nil }
+        let stem = MaildirFlags.stem(of: name).utf8
+        var index = stem.startIndex
+        while let comma = stem[index...].firstIndex(of: UInt8(ascii: ",")) {
+            let field = stem[stem.index(after: comma)...]
+            index = stem.index(after: comma)
+            guard field.count >= 2, field.first == key, field.dropFirst().first == UInt8(ascii: "=") else { continue }
+            var value = 0
+            var digits = 0
+            for byte in field.dropFirst(2) {
+                if byte == UInt8(ascii: ",") { break }
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), digits < 18 else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            }
+            return digits > 0 ? value : nil
         }
         return nil
     }

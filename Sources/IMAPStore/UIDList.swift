@@ -98,7 +98,8 @@ extension UIDList {
     /// under two UIDs the later line wins — each as Dovecot's reader settles it, without
     /// Dovecot's fallback of deleting the file and renumbering everything.
     public init(parsing text: String) throws(UIDListError) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        // Split on octets: Character-wise splitting is far slower on a 100,000-line file.
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map { Substring($0) }
         guard !lines.isEmpty else { throw .brokenHeader("empty file") }
         let header = lines.removeFirst()
         let version: Int
@@ -146,28 +147,42 @@ extension UIDList {
         needsRewrite = version != 3 || guid == nil
     }
 
+    /// One record line, read as octets (a 100,000-line file parses in a fraction of a second).
     static func parseRecord(_ line: Substring, version: Int) -> UIDListRecord? {
-        let digits = line.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let uid = UInt32(digits), uid != 0, uid != .max else { return nil }
-        var rest = line.dropFirst(digits.count)
-        guard rest.first == " " else { return nil }
-        rest = rest.drop { $0 == " " }
+        let bytes = line.utf8
+        var index = bytes.startIndex
+        var uid: UInt64 = 0
+        while index != bytes.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+            uid = uid * 10 + UInt64(bytes[index] - UInt8(ascii: "0"))
+            guard uid < UInt64(UInt32.max) else { return nil }
+            index = bytes.index(after: index)
+        }
+        guard uid != 0, index != bytes.endIndex, bytes[index] == UInt8(ascii: " ") else { return nil }
+        func skipSpaces() {
+            while index != bytes.endIndex, bytes[index] == UInt8(ascii: " ") { index = bytes.index(after: index) }
+        }
+        skipSpaces()
         var fields: [String] = []
         if version == 3 {
-            // Fields until one starting with ":"; a record written without ":" has none.
-            while let first = rest.first, first != ":" {
-                let field = rest.prefix { $0 != " " }
-                if rest.dropFirst(field.count).isEmpty { break }  // the last word is the name
-                if let key = first.asciiValue, (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(key) {
-                    fields.append(String(field))
+            // Fields until one starting with ":"; a record written without ":" has none, and
+            // its last word is the name.
+            while index != bytes.endIndex, bytes[index] != UInt8(ascii: ":") {
+                var end = index
+                while end != bytes.endIndex, bytes[end] != UInt8(ascii: " ") { end = bytes.index(after: end) }
+                if end == bytes.endIndex { break }
+                if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[index]) {
+                    fields.append(String(Substring(bytes[index..<end])))
                 }
-                rest = rest.dropFirst(field.count).drop { $0 == " " }
+                index = end
+                skipSpaces()
             }
-            if rest.first == ":" { rest = rest.dropFirst() }
+            if index != bytes.endIndex, bytes[index] == UInt8(ascii: ":") { index = bytes.index(after: index) }
         }
-        let stem = MaildirFlags.stem(of: String(rest))
-        guard !stem.isEmpty, !stem.contains("/") else { return nil }
-        return UIDListRecord(uid: uid, fileStem: String(stem), fields: fields)
+        let name = bytes[index...]
+        let stemEnd = name.firstIndex(of: UInt8(ascii: ":")) ?? name.endIndex
+        let stem = name[name.startIndex..<stemEnd]
+        guard !stem.isEmpty, !stem.contains(UInt8(ascii: "/")) else { return nil }
+        return UIDListRecord(uid: UInt32(uid), fileStem: String(Substring(stem)), fields: fields)
     }
 }
 

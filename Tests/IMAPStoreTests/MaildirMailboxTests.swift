@@ -160,3 +160,24 @@ import MaildirStore
         #expect(try mailbox.synchronize().messages.map(\.uid) == [1, 2, 3])
     }
 }
+
+@Suite struct ConcurrentSynchronisationTests {
+    @Test func twoWritersAtOnceAgreeOnEveryUID() async throws {
+        let root = try TemporaryDirectory()
+        for sub in ["cur", "new", "tmp"] { try root.makeDirectory(sub) }
+        for number in 1...200 { try root.deliver("new/\(1_700_000_000 + number).M1P1Q\(number).h,S=1,W=1", "x") }
+        let mailbox = MaildirMailbox(path: root.path, root: root.path)
+        let snapshots = try await withThrowingTaskGroup(of: UIDListSnapshot.self) { group in
+            for _ in 0..<4 { group.addTask { try mailbox.synchronize() } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let expected = (1...200).map { UInt32($0) }
+        for snapshot in snapshots {
+            #expect(snapshot.messages.map(\.uid) == expected)
+            #expect(snapshot.uidValidity == snapshots[0].uidValidity)
+        }
+        let list = try #require(try mailbox.readUIDList())
+        #expect(list.records.count == 200)
+        #expect(list.nextUID == 201)
+    }
+}
