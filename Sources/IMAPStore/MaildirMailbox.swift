@@ -114,6 +114,18 @@ public struct MaildirMailbox: Sendable {
         return stems.compactMap { byStem[$0] }
     }
 
+    /// Gives a message new flags by renaming its file to `cur/STEM:2,FLAGS` (a flag change
+    /// also moves a message out of new/, as in Dovecot). The stem, and so the UID, stays. A
+    /// file that is gone (expunged, or renamed by another writer meanwhile) throws ENOENT: the
+    /// caller rescans. Returns the new location.
+    public func setFlags(_ flags: MaildirFlags, location: String) throws -> String {
+        let name = String(Substring(location.utf8.dropFirst(4)))
+        let target = "cur/" + flags.fileName(base: String(MaildirFlags.stem(of: name)))
+        if target == location { return location }
+        if Glibc.rename("\(path)/\(location)", "\(path)/\(target)") < 0 { throw FileIO.fail("rename", "\(path)/\(location)") }
+        return target
+    }
+
     /// stem → "new/NAME" or "cur/NAME". A name in both (caught mid-move) counts as in cur/.
     func scan() throws -> [String: String] {
         var files: [String: String] = [:]

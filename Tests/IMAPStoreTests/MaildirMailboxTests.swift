@@ -181,3 +181,21 @@ import MaildirStore
         #expect(list.nextUID == 201)
     }
 }
+
+@Suite struct FlagChangeTests {
+    @Test func renamesIntoCurAndKeepsTheUID() throws {
+        let root = try TemporaryDirectory()
+        for sub in ["cur", "new", "tmp"] { try root.makeDirectory(sub) }
+        let mailbox = MaildirMailbox(path: root.path, root: root.path)
+        try root.deliver("new/1700000001.M1P1Q1.h,S=1,W=1")
+        let before = try mailbox.synchronize().messages[0]
+        let flags = MaildirFlags(system: [.seen, .flagged], keywords: [1])
+        let location = try mailbox.setFlags(flags, location: before.location)
+        #expect(location == "cur/1700000001.M1P1Q1.h,S=1,W=1:2,FSb")
+        #expect(try mailbox.setFlags(flags, location: location) == location)
+        let after = try mailbox.synchronize().messages
+        #expect(after.map(\.uid) == [before.uid])
+        #expect(after[0].flags == flags)
+        #expect(throws: StoreFileError.self) { try mailbox.setFlags(MaildirFlags(), location: "new/gone") }
+    }
+}
