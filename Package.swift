@@ -60,6 +60,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Dovecot's on-disk Maildir formats for IMAP: dovecot-uidlist (with its dotlock),
+        // dovecot-keywords, flags in file names, Maildir++ folders, modified UTF-7 names,
+        // subscriptions. Blocking file I/O: callers run it off the event loops.
+        .target(name: "IMAPStore", dependencies: ["MaildirStore"]),
         // libcrypt (yescrypt / SHA512-crypt) for password hashes Dovecot can read.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         // Domains, users, aliases: a protocol with a SQLite (GRDB) implementation.
@@ -241,6 +245,7 @@ let package = Package(
             // Python cross-checks (dkimpy, pyspf, authres) and the fake DNS server they use.
             exclude: ["python"]
         ),
+        .testTarget(name: "IMAPStoreTests", dependencies: ["IMAPStore", "MaildirStore"]),
         .testTarget(
             name: "MailQueueTests",
             dependencies: ["MailQueue", .product(name: "GRDB", package: "GRDB.swift")]
