@@ -29,7 +29,7 @@ public enum IMAPCommandEncoder {
             writer.write("AUTHENTICATE \(mechanism)")
             if let initial {
                 writer.writeSpace()
-                initial.isEmpty ? writer.write("=") : writer.writeBytes(initial)
+                if initial.isEmpty { writer.write("=") } else { writer.writeBytes(initial) }
             }
         case .login(let user, let password):
             writer.write("LOGIN ")

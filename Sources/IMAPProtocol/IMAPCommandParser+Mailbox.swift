@@ -117,7 +117,7 @@ extension IMAPCommandParser {
     static func parseID(_ reader: inout IMAPGrammarReader) throws -> [IMAPIDField]? {
         try reader.space(after: "ID")
         if reader.skipKeyword("NIL") { return nil }
-        let fields = try reader.list("the ID parameters", allowEmpty: true) { reader in
+        let fields: [IMAPIDField] = try reader.list("the ID parameters", allowEmpty: true) { reader in
             let name = try reader.string("an ID field name")
             try reader.space(after: "the ID field name")
             return IMAPIDField(name: name, value: try reader.nstring("an ID value"))
@@ -189,7 +189,7 @@ extension IMAPCommandParser {
         var value = 0
         for _ in 0..<count {
             guard let byte = reader.next, IMAPCharacters.isDigit(byte) else { throw IMAPParseError("Expected \(what)") }
-            _ = reader.skip(Character(UnicodeScalar(byte)))
+            reader.advance()
             value = value * 10 + Int(byte - 0x30)
         }
         return value

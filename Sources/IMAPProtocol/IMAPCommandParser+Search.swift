@@ -6,7 +6,9 @@ extension IMAPCommandParser {
         var charset: String?
         if reader.skipKeyword("CHARSET") {
             try reader.space(after: "CHARSET")
-            charset = String(decoding: try reader.astring("a charset"), as: UTF8.self)
+            let name = try reader.astring("a charset")
+            guard name.allSatisfy({ (0x21...0x7E).contains($0) }) else { throw IMAPParseError("Invalid charset name") }
+            charset = String(decoding: name, as: UTF8.self)
             try reader.space(after: "the charset")
         }
         var keys: [IMAPSearchKey] = []

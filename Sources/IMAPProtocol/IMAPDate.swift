@@ -14,8 +14,13 @@ public struct IMAPDate: Equatable, Hashable, Sendable {
 
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// `1-Feb-1994`
-    public var text: String { "\(day)-\(IMAPDate.monthNames[month - 1])-\(year)" }
+    /// `1-Feb-1994`; the year always has four digits (date-year = 4DIGIT): `1-Feb-0997`.
+    public var text: String { "\(day)-\(IMAPDate.monthNames[month - 1])-\(yearText)" }
+
+    var yearText: String {
+        let digits = String(year)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
 }
 
 /// date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE
@@ -40,8 +45,7 @@ public struct IMAPDateTime: Equatable, Hashable, Sendable {
         let day = date.day < 10 ? " \(date.day)" : "\(date.day)"
         let sign = zoneMinutes < 0 ? "-" : "+"
         let zone = abs(zoneMinutes)
-        let year = String(repeating: "0", count: max(0, 4 - String(date.year).count)) + String(date.year)
-        return "\(day)-\(IMAPDate.monthNames[date.month - 1])-\(year) \(two(hour)):\(two(minute)):\(two(second)) "
+        return "\(day)-\(IMAPDate.monthNames[date.month - 1])-\(date.yearText) \(two(hour)):\(two(minute)):\(two(second)) "
             + "\(sign)\(two(zone / 60))\(two(zone % 60))"
     }
 }

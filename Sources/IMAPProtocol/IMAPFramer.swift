@@ -15,8 +15,9 @@ import NIOCore
 /// would otherwise be read as commands (an old Dovecot ran them), so the server answers BAD
 /// and closes.
 ///
-/// Line ends: CRLF, and a bare LF as well, as Dovecot's `imap-parser` accepts it (a telnet
-/// user's line end). Unlike SMTP there is nothing to smuggle: message data only ever travels in
+/// Line ends: CRLF, and a bare LF as well, as Dovecot's `imap-parser` accepts it (its
+/// `test_imap_parser_crlf` in src/lib-imap/test-imap-parser.c reads "x\ry\n" as one line; a
+/// telnet user's line end). Unlike SMTP there is nothing to smuggle: message data only ever travels in
 /// literals of a stated size. A bare CR stays in the line, where the grammar refuses it.
 public struct IMAPFramer: Sendable {
     public enum Event: Equatable, Sendable {

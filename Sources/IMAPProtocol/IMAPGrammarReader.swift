@@ -18,6 +18,10 @@ struct IMAPGrammarReader {
 
     func peek(_ byte: Character) -> Bool { next == byte.asciiValue }
 
+    mutating func advance() {
+        index += 1
+    }
+
     /// Consumes `byte` if it is next.
     mutating func skip(_ byte: Character) -> Bool {
         guard peek(byte) else { return false }

@@ -45,3 +45,15 @@ struct RoundTripTests {
         #expect(string(writer.buffer) == "alice \"two words\" \"\" {5}\r\ncaf\u{E9} NIL")
     }
 }
+
+@Suite("IMAP dates")
+struct DateTests {
+    /// Found by FuzzIMAPCommand: `SINCE 1-Feb-0997` was written back as `1-Feb-997`, which
+    /// date-year (4DIGIT) refuses.
+    @Test func yearsAlwaysHaveFourDigits() throws {
+        #expect(IMAPDate(year: 997, month: 2, day: 1).text == "1-Feb-0997")
+        let command = IMAPCommand.search(IMAPSearchCommand(keys: [.since(IMAPDate(year: 997, month: 2, day: 1))]), uid: false)
+        let wire = IMAPCommandEncoder.encode(IMAPTaggedCommand(tag: "a", command: command))
+        #expect(parseWire(Array(wire.readableBytesView)) == .success(IMAPTaggedCommand(tag: "a", command: command)))
+    }
+}
