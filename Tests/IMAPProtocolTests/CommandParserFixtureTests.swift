@@ -183,3 +183,37 @@ struct CommandParserFixtureTests {
             == .failure(IMAPCommandError(tag: "a", text: "Literal too large for a user name")))
     }
 }
+
+@Suite("IMAP grammar details")
+struct GrammarDetailTests {
+    @Test func inboxIsCaseInsensitive() {
+        #expect(IMAPMailboxName("iNbOx").isInbox)
+        #expect(!IMAPMailboxName("INBOX.Sent").isInbox)
+    }
+
+    @Test func sequenceSetsResolveStarAndReversedRanges() throws {
+        let command = try IMAPCommandParser.parse("a FETCH 5:2,*,9:* FLAGS").get()
+        guard case .fetch(let set, _, _) = command.command else {
+            Issue.record("\(command)")
+            return
+        }
+        #expect(set.contains(3, largest: 20))
+        #expect(set.contains(20, largest: 20))
+        #expect(!set.contains(7, largest: 8))
+        #expect(set.contains(8, largest: 8))
+    }
+
+    @Test func anIDWithMoreThanThirtyFieldsIsBAD() {
+        let fields = (0..<31).map { "\"k\($0)\" NIL" }.joined(separator: " ")
+        #expect(IMAPCommandParser.parse("a ID (\(fields))") == .failure(IMAPCommandError(tag: "a", text: "Too many ID fields")))
+    }
+
+    @Test func aCharsetMustBeASCII() {
+        #expect(IMAPCommandParser.parse("a SEARCH CHARSET \"\u{E9}\" ALL") == .failure(IMAPCommandError(tag: "a", text: "Invalid charset name")))
+    }
+
+    @Test func mailboxNamesMayComeAsLiteralsWithEightBitOctets() throws {
+        let parsed = try IMAPCommandParser.parse(IMAPFrame(bytes: Array("a CREATE {3}\r\n".utf8) + [0xE2, 0x82, 0xAC])).get()
+        #expect(parsed.command == .create(IMAPMailboxName([0xE2, 0x82, 0xAC])))
+    }
+}

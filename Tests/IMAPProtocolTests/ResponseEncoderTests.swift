@@ -104,3 +104,26 @@ struct ResponseEncoderTests {
         #expect(IMAPFramingError.literalTooLarge(10).responseCode == .tooBig)
     }
 }
+
+@Suite("IMAP error replies")
+struct ErrorResponseTests {
+    @Test func aParseErrorIsBADToItsTagOrUntagged() {
+        #expect(string(IMAPResponseEncoder.encode(IMAPCommandError(tag: "a1", text: "Unknown command X").response))
+            == "a1 BAD Unknown command X\r\n")
+        #expect(string(IMAPResponseEncoder.encode(IMAPCommandError(tag: nil, text: "Invalid tag").response))
+            == "* BAD Invalid tag\r\n")
+    }
+
+    @Test func anOversizeLiteralIsNOTooBig() {
+        #expect(string(IMAPResponseEncoder.encode(IMAPFramingError.literalTooLarge(9).refusal(tag: "a")))
+            == "a NO [TOOBIG] Literal of 9 octets is larger than the limit\r\n")
+        #expect(string(IMAPResponseEncoder.encode(IMAPFramingError.commandTooLarge.refusal(tag: nil)))
+            == "* BAD [LIMIT] Command too large\r\n")
+    }
+
+    @Test func aFatalErrorIsBADThenBYE() {
+        let wire = IMAPFramingError.lineTooLong.fatalResponses(tag: "a").map { string(IMAPResponseEncoder.encode($0)) }
+        #expect(wire == ["a BAD [LIMIT] Command line too long\r\n",
+                         "* BYE Closing: the rest of the stream cannot be read as commands\r\n"])
+    }
+}
