@@ -15,6 +15,10 @@ import NIOCore
 /// would otherwise be read as commands (an old Dovecot ran them), so the server answers BAD
 /// and closes.
 ///
+/// Lines that are not commands come out as frames too: the SASL responses of AUTHENTICATE
+/// (RFC 3501 §6.2.2) and the `DONE` that ends IDLE (`IMAPCommandParser.isIdleDone`); the
+/// session knows which it expects.
+///
 /// Line ends: CRLF, and a bare LF as well, as Dovecot's `imap-parser` accepts it (its
 /// `test_imap_parser_crlf` in src/lib-imap/test-imap-parser.c reads "x\ry\n" as one line; a
 /// telnet user's line end). Unlike SMTP there is nothing to smuggle: message data only ever travels in

@@ -67,9 +67,10 @@ public struct IMAPWriter {
         writeString(Array(text.utf8))
     }
 
-    /// astring = 1*ASTRING-CHAR / string
+    /// astring = 1*ASTRING-CHAR / string. `NIL` is quoted: as an atom it is valid, but a client
+    /// reading an nstring in the same place would take it for NIL.
     public mutating func writeAString(_ bytes: [UInt8]) {
-        if !bytes.isEmpty, bytes.allSatisfy(IMAPCharacters.isAStringChar) {
+        if !bytes.isEmpty, bytes.allSatisfy(IMAPCharacters.isAStringChar), IMAPCharacters.uppercased(bytes) != "NIL" {
             buffer.writeBytes(bytes)
         } else {
             writeString(bytes)

@@ -57,3 +57,12 @@ struct DateTests {
         #expect(parseWire(Array(wire.readableBytesView)) == .success(IMAPTaggedCommand(tag: "a", command: command)))
     }
 }
+
+@Suite("IMAP string forms")
+struct StringFormTests {
+    @Test func nilAsAMailboxNameIsQuoted() {
+        var writer = IMAPWriter()
+        writer.writeMailbox(IMAPMailboxName("Nil"))
+        #expect(string(writer.buffer) == "\"Nil\"")
+    }
+}
