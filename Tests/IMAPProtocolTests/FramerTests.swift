@@ -132,6 +132,20 @@ struct FramerTests {
         ])
     }
 
+    @Test func aStreamedLiteralGivesTheSameOctetsWhateverTheReads() {
+        let limits = IMAPLimits(inlineLiteralThreshold: 8)
+        let payload = (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let wire = Array("a APPEND INBOX {200+}\r\n".utf8) + payload + Array(" {1+}\r\nz\r\nb NOOP\r\n".utf8)
+        let expected: [IMAPFramer.Event] = [
+            .literalBytes(ByteBuffer(bytes: payload)),
+            frame("a APPEND INBOX {200+}\r\n {1+}\r\nz", streamed: [.init(offset: 23, size: 200)]),
+            frame("b NOOP"),
+        ]
+        for chunk in [1, 2, 3, 16, 64, 199, 1000] {
+            #expect(merged(frameEvents(wire, limits: limits, chunk: chunk)) == expected, "reads of \(chunk)")
+        }
+    }
+
     @Test func reportsWhetherItIsBetweenCommands() {
         var framer = IMAPFramer()
         var buffer = ByteBuffer(string: "a NOOP\r\nb STARTTLS\r\nc NO")
