@@ -46,7 +46,9 @@ public struct IMAPFramer: Sendable {
         case failed
     }
 
-    public let limits: IMAPLimits
+    /// May be changed between commands: a session that logs in can raise the bounds it kept
+    /// low before authentication.
+    public var limits: IMAPLimits
     private var state: State = .readingLine
     /// The command so far: its finished lines (with CRLF) and inline literals.
     private var frame: [UInt8] = []
