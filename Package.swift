@@ -45,6 +45,12 @@ let package = Package(
             name: "SMTPProtocol",
             dependencies: ["ProtocolSupport", "SASL", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Pure IMAP4rev1 protocol core: framing (literals, LITERAL+), command grammar, response
+        // encoder. Only ByteBuffer from NIO; no sockets, clocks or disks.
+        .target(
+            name: "IMAPProtocol",
+            dependencies: ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // The outbound queue: message files in DATA/queue/messages, their envelope and
         // per-recipient state behind `QueueStore` (SQLite through GRDB).
         .target(
@@ -184,6 +190,10 @@ let package = Package(
             dependencies: ["POP3Protocol", "SASL", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
+            name: "IMAPProtocolTests",
+            dependencies: ["IMAPProtocol", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "SASLTests",
             dependencies: [
                 "SASL", "ProtocolSupport",
@@ -283,6 +293,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzDNSMessage", ["DNSClient"]),
     ("FuzzDKIMSignature", ["MailAuthentication"]),
     ("FuzzSPFRecord", ["MailAuthentication"]),
+    ("FuzzIMAPCommand", ["IMAPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
     ("FuzzPKIReaders", [
         "TsubamePKI",
         .product(name: "X509", package: "swift-certificates"),
