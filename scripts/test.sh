@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: Swift unit tests, each libFuzzer target for 15 seconds
+# The whole test suite: Swift unit tests, each libFuzzer target for 10 seconds
 # (scripts/fuzz.sh; a crash, leak or timeout fails the run), then the real-client
 # integration tests (pytest) against the freshly built server binary.
 set -euo pipefail
@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 
 swift build
 swift test
-bash scripts/fuzz.sh all "${FUZZ_SECONDS:-15}"
+bash scripts/fuzz.sh all "${FUZZ_SECONDS:-10}"
 TSUBAME_BIN="$PWD/.build/debug/tsubame" python3 -m pytest -q IntegrationTests
