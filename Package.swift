@@ -70,6 +70,21 @@ let package = Package(
         // dovecot-keywords, flags in file names, Maildir++ folders, modified UTF-7 names,
         // subscriptions. Blocking file I/O: callers run it off the event loops.
         .target(name: "IMAPStore", dependencies: ["MaildirStore"]),
+        // Messages for IMAP (pure): MIME structure, ENVELOPE/BODYSTRUCTURE, BODY[section], FETCH
+        // items of one message, SEARCH matching with decoded text.
+        .target(name: "IMAPMessage", dependencies: ["IMAPProtocol"]),
+        // IMAP's mailboxes over the Maildir: one owner per open folder, per-session views and
+        // updates, the commands of the authenticated and selected states, the SQLite cache.
+        // Blocking: the server calls it on storage threads.
+        .target(
+            name: "IMAPMailbox",
+            dependencies: [
+                "IMAPProtocol", "IMAPStore", "IMAPMessage", "MaildirStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // libcrypt (yescrypt / SHA512-crypt) for password hashes Dovecot can read.
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
         // Domains, users, aliases: a protocol with a SQLite (GRDB) implementation.
@@ -105,6 +120,7 @@ let package = Package(
             dependencies: [
                 "SMTPProtocol", "POP3Protocol", "ProtocolSupport", "MaildirStore", "AccountDirectory", "TsubameConfig",
                 "TsubamePKI", "MailQueue", "OutboundDelivery", "DNSClient", "DeliveryReports", "MailAuthentication",
+                "IMAPProtocol", "IMAPStore", "IMAPMailbox",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
@@ -256,6 +272,11 @@ let package = Package(
             exclude: ["python"]
         ),
         .testTarget(name: "IMAPStoreTests", dependencies: ["IMAPStore", "MaildirStore"]),
+        .testTarget(name: "IMAPMessageTests", dependencies: ["IMAPMessage", "IMAPProtocol"]),
+        .testTarget(
+            name: "IMAPMailboxTests",
+            dependencies: ["IMAPMailbox", "IMAPProtocol", "IMAPStore", "IMAPMessage", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "MailQueueTests",
             dependencies: ["MailQueue", .product(name: "GRDB", package: "GRDB.swift")]

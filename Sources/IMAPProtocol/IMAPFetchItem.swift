@@ -14,6 +14,11 @@ public enum IMAPFetchItem: Equatable, Sendable {
     case rfc822([UInt8]?)
     case rfc822Header([UInt8]?)
     case rfc822Text([UInt8]?)
+    /// An item already in wire form, name included (`ENVELOPE (...)`, `BODYSTRUCTURE (...)`), as
+    /// a cache keeps it: written as is.
+    case encoded([UInt8])
+    /// `MODSEQ (n)` (RFC 7162 §3.1.4.1), for CONDSTORE later.
+    case modSequence(UInt64)
 }
 
 /// A FETCH item whose data the server streams as a literal after the encoded prefix

@@ -193,6 +193,13 @@ public enum IMAPResponseEncoder {
         }
     }
 
+    /// One FETCH item in wire form, for a cache to keep (`IMAPFetchItem.encoded`).
+    public static func encodeFetchItem(_ item: IMAPFetchItem) -> [UInt8] {
+        var writer = IMAPWriter()
+        writeFetchItem(item, into: &writer)
+        return writer.buffer.readBytes(length: writer.buffer.readableBytes) ?? []
+    }
+
     static func writeFetchItem(_ item: IMAPFetchItem, into writer: inout IMAPWriter) {
         switch item {
         case .flags(let flags):
@@ -225,6 +232,10 @@ public enum IMAPResponseEncoder {
         case .rfc822Text(let data):
             writer.write("RFC822.TEXT ")
             writeMessageData(data, into: &writer)
+        case .encoded(let bytes):
+            writer.writeBytes(bytes)
+        case .modSequence(let value):
+            writer.write("MODSEQ (\(value))")
         }
     }
 
