@@ -1,8 +1,8 @@
-"""A private, throw-away Dovecot 2.3 instance (Debian's dovecot-core + dovecot-pop3d) for
-bench/pop3-retrieve.
+"""A private, throw-away Dovecot 2.3 instance (Debian's dovecot-core + dovecot-pop3d or
+dovecot-imapd) for bench/pop3-retrieve and bench/imap.
 
 Own config file (`dovecot -c CONF`), base_dir, state_dir, instance_name and log file under a
-temp dir, so it never touches (or clashes with) a system Dovecot.  POP3 only, on
+temp dir, so it never touches (or clashes with) a system Dovecot.  POP3 (or IMAP) only, on
 127.0.0.1:<free port>, no TLS, USER/PASS and AUTH PLAIN allowed.  passdb: a passwd-file with
 the same `{CRYPT}$y$...` (yescrypt) hashes as Tsubame's directory.sqlite; userdb: static, every
 user is the unprivileged `nobody`, which owns the Maildir copy.  Needs root (the master binds
@@ -30,7 +30,7 @@ CONF = """\
 instance_name = dovecot-bench-{tag}
 base_dir = {base}
 state_dir = {state}
-protocols = pop3
+protocols = {protocol}
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
@@ -59,10 +59,13 @@ userdb {{
   driver = static
   args = uid={uid} gid={gid} home={mail}/%d/%n
 }}
-service pop3-login {{
-  inet_listener pop3 {{
+service {protocol}-login {{
+  inet_listener {protocol} {{
     address = 127.0.0.1
     port = {port}
+  }}
+  inet_listener {protocol}s {{
+    port = 0
   }}
 }}
 {extra}
@@ -89,7 +92,8 @@ def chown_tree(root: Path, uid: int, gid: int) -> None:
 class Dovecot:
     """The instance lives in `workdir/dovecot/`; mail in `workdir/dovecot/mail/<domain>/<user>/`."""
 
-    def __init__(self, workdir: Path, port: int, uidl_format: str = "%f", extra_conf: str = ""):
+    def __init__(self, workdir: Path, port: int, uidl_format: str = "%f", extra_conf: str = "",
+                 protocol: str = "pop3"):
         self.root = workdir / "dovecot"
         self.conf = self.root / "dovecot.conf"
         self.base = self.root / "run"
@@ -100,6 +104,7 @@ class Dovecot:
         self.port = port
         self.uidl_format = uidl_format
         self.extra_conf = extra_conf
+        self.protocol = protocol
         self.mail_user = pwd.getpwnam("nobody")
         self.proc: subprocess.Popen | None = None
         self._log_offset = 0
@@ -114,8 +119,8 @@ class Dovecot:
         for tool in (DOVECOT, DOVEADM):
             if not os.access(tool, os.X_OK):
                 raise SystemExit(f"{tool} not found: apt-get install dovecot-core dovecot-pop3d")
-        if not Path("/usr/lib/dovecot/pop3").exists() and not Path("/usr/lib/dovecot/pop3-login").exists():
-            raise SystemExit("Dovecot's pop3 binaries are missing: apt-get install dovecot-pop3d")
+        if not Path(f"/usr/lib/dovecot/{self.protocol}").exists():
+            raise SystemExit(f"Dovecot's {self.protocol} binaries are missing: apt-get install dovecot-{self.protocol}d")
         # dovecot (auth), dovenull (login) and nobody (mail) must be able to traverse the path
         os.chmod(self.root.parent, 0o755)
         self.root.mkdir(mode=0o755, exist_ok=True)
@@ -128,7 +133,7 @@ class Dovecot:
         self.conf.write_text(CONF.format(
             tag=os.getpid(), base=self.base, state=self.state, log=self.log_path, mail=self.mail,
             passwd=self.passwd, port=self.port, uid=self.mail_user.pw_uid, gid=self.mail_user.pw_gid,
-            uidl_format=self.uidl_format, extra=self.extra_conf))
+            uidl_format=self.uidl_format, extra=self.extra_conf, protocol=self.protocol))
         r = subprocess.run([DOVECOT, "-c", str(self.conf), "-n"], text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if r.returncode != 0 or "Error" in r.stdout or "Warning" in r.stdout:
@@ -158,7 +163,7 @@ class Dovecot:
                 raise RuntimeError(f"dovecot exited with {self.proc.returncode}:\n{self.log_tail()}\n"
                                    + (self.root / "dovecot.stderr").read_text(errors="replace"))
             try:
-                wait_for_port(self.port, timeout=0.5, greeting=b"+OK")
+                wait_for_port(self.port, timeout=0.5, greeting=b"+OK" if self.protocol == "pop3" else b"* OK")
                 break
             except RuntimeError:
                 if time.monotonic() > deadline:
