@@ -174,3 +174,29 @@ struct IMAPSessionStateTests {
                                        "MULTIAPPEND", "APPENDLIMIT=1234"])
     }
 }
+
+@Suite("IMAP framer: blank lines for SASL")
+struct IMAPFramerBlankLineTests {
+    /// SCRAM's last response is an empty line (RFC 3501 §6.2.2): delivered only when asked.
+    @Test func blankLinesAreDeliveredOnlyWhenAsked() {
+        var framer = IMAPFramer()
+        var buffer = ByteBuffer(string: "\r\n")
+        #expect(framer.next(from: &buffer) == nil)
+        framer.deliversBlankLines = true
+        buffer = ByteBuffer(string: "\r\n")
+        #expect(framer.next(from: &buffer) == .frame(IMAPFrame(bytes: [])))
+    }
+
+    @Test func literalOctetsRemainingCountsDown() {
+        var framer = IMAPFramer(limits: IMAPLimits(inlineLiteralThreshold: 4))
+        var buffer = ByteBuffer(string: "a APPEND x {10+}\r\n12345")
+        #expect(framer.next(from: &buffer) == .literalBytes(ByteBuffer(string: "12345")))
+        #expect(framer.literalOctetsRemaining == 5)
+        buffer = ByteBuffer(string: "67890\r\n")
+        #expect(framer.next(from: &buffer) == .literalBytes(ByteBuffer(string: "67890")))
+        #expect(framer.literalOctetsRemaining == 0)
+        #expect(framer.next(from: &buffer) == .frame(IMAPFrame(bytes: Array("a APPEND x {10+}\r\n".utf8),
+                                                                streamedLiterals: [.init(offset: 18, size: 10)])))
+        #expect(framer.literalOctetsRemaining == nil)
+    }
+}
