@@ -49,7 +49,8 @@ let package = Package(
         // encoder. Only ByteBuffer from NIO; no sockets, clocks or disks.
         .target(
             name: "IMAPProtocol",
-            dependencies: ["ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
+            // SASL: the session core runs AUTHENTICATE's exchanges as POP3 and SMTP do.
+            dependencies: ["ProtocolSupport", "SASL", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // The outbound queue: message files in DATA/queue/messages, their envelope and
         // per-recipient state behind `QueueStore` (SQLite through GRDB).
@@ -207,7 +208,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IMAPProtocolTests",
-            dependencies: ["IMAPProtocol", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["IMAPProtocol", "SASL", "ProtocolSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "SASLTests",

@@ -6,11 +6,13 @@ own data directory, created with `tsubame init`, and its own server process
 listening on an ephemeral port on 127.0.0.1.
 """
 
+import imaplib
 import json
 import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -40,6 +42,8 @@ def pytest_configure(config):
         "markers", "smtp_config(**kv): values for the [smtp] table of tsubame.toml")
     config.addinivalue_line(
         "markers", "pop3_config(**kv): values for the [pop3] table of tsubame.toml")
+    config.addinivalue_line(
+        "markers", "imap_config(**kv): values for the [imap] table of tsubame.toml")
     config.addinivalue_line(
         "markers", "auth_config(**kv): values for the [auth] table of tsubame.toml "
                    "(the pop3_server fixture sets failure_delay_ms = account_failure_delay_ms = 0 "
@@ -208,10 +212,15 @@ class Server:
     POP3S_LISTEN_RE = re.compile(r"listening pop3s 127\.0\.0\.1:(\d+)")
     SUBMISSION_LISTEN_RE = re.compile(r"listening submission 127\.0\.0\.1:(\d+)")
     SUBMISSIONS_LISTEN_RE = re.compile(r"listening submissions 127\.0\.0\.1:(\d+)")
+    IMAP_LISTEN_RE = re.compile(r"listening imap 127\.0\.0\.1:(\d+)")
+    IMAPS_LISTEN_RE = re.compile(r"listening imaps 127\.0\.0\.1:(\d+)")
 
-    def __init__(self, datadir: DataDir, pop3=False):
+    def __init__(self, datadir: DataDir, pop3=False, imap=False):
         self.datadir = datadir
         self.with_pop3 = pop3    # also listen for POP3 (on port 0)
+        self.with_imap = imap    # read the imap and imaps ports
+        self.imap_port = None
+        self.imaps_port = None
         self.lines = []          # (stream name, decoded line), in order
         self.cond = threading.Condition()
         self.proc = None
@@ -231,7 +240,8 @@ class Server:
         # has pop3 on 0.0.0.0:110); tests that use POP3 read its port with pop3=True.
         listen = ["--listen", "smtp=127.0.0.1:0", "--listen", "pop3=127.0.0.1:0",
                   "--listen", "pop3s=127.0.0.1:0", "--listen", "submission=127.0.0.1:0",
-                  "--listen", "submissions=127.0.0.1:0"]
+                  "--listen", "submissions=127.0.0.1:0", "--listen", "imap=127.0.0.1:0",
+                  "--listen", "imaps=127.0.0.1:0"]
         self.proc = subprocess.Popen(
             [str(BIN), "serve", "--data", str(self.datadir.path), *listen],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -248,6 +258,9 @@ class Server:
             self.pop3_port = int(m.group(1))
             m = self.wait_for_line(self.POP3S_LISTEN_RE, STARTUP_TIMEOUT)
             self.pop3s_port = int(m.group(1))
+        if self.with_imap:
+            self.imap_port = int(self.wait_for_line(self.IMAP_LISTEN_RE, STARTUP_TIMEOUT).group(1))
+            self.imaps_port = int(self.wait_for_line(self.IMAPS_LISTEN_RE, STARTUP_TIMEOUT).group(1))
         return self
 
     @property
@@ -329,6 +342,20 @@ class Server:
         self.clients.append(c)
         return c
 
+    def tls_context(self):
+        """A client TLS context trusting the data folder's private CA."""
+        return ssl.create_default_context(cafile=str(self.datadir.path / "tls" / "ca.pem"))
+
+    def imap(self, tls=False, timeout=IO_TIMEOUT):
+        """A new imaplib client on the imap listener (tls=True: on imaps, verified against the CA)."""
+        assert self.imap_port is not None, "server started without imap=True"
+        if tls:
+            c = imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, ssl_context=self.tls_context(), timeout=timeout)
+        else:
+            c = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=timeout)
+        self.clients.append(c)
+        return c
+
     def deliver(self, rcpts, message, sender="sender@example.net"):
         """Send MESSAGE (CRLF, dot-stuffed here) to RCPTS over SMTP; assert 250."""
         rcpts = [rcpts] if isinstance(rcpts, str) else list(rcpts)
@@ -341,7 +368,13 @@ class Server:
         """Close the connections a test opened with connect() (so that a
         failed test cannot leave a session in DATA that delays shutdown)."""
         for c in self.clients:
-            c.close()
+            if isinstance(c, imaplib.IMAP4):
+                try:
+                    c.shutdown()   # imaplib's close() is the IMAP CLOSE command
+                except OSError:
+                    pass
+            else:
+                c.close()
         self.clients = []
 
 
@@ -895,6 +928,22 @@ def pop3_server(request, datadir):
     """The server with both an smtp (.port) and a pop3 (.pop3_port) listener."""
     apply_config_markers(request, datadir, pop3=True)
     srv = Server(datadir, pop3=True).start()
+    yield srv
+    srv.close_clients()
+    rc = srv.stop()
+    print(f"--- server log (last lines) ---\n{srv.log()}")   # shown for failed tests
+    assert rc == 0, f"server exit code {rc} after SIGTERM (None = still running after " \
+                    f"{STOP_TIMEOUT}s)\n{srv.log()}"
+
+
+@pytest.fixture
+def imap_server(request, datadir):
+    """The server with its imap (.imap_port) and imaps (.imaps_port) listeners."""
+    apply_config_markers(request, datadir, pop3=True)
+    marker = request.node.get_closest_marker("imap_config")
+    if marker is not None:
+        datadir.set_table("imap", **marker.kwargs)
+    srv = Server(datadir, imap=True).start()
     yield srv
     srv.close_clients()
     rc = srv.stop()

@@ -1,4 +1,6 @@
 import IMAPProtocol
+import IMAPStore
+import NIOConcurrencyHelpers
 
 /// Settings the mail store takes from tsubame.toml.
 public struct IMAPMailConfiguration: Sendable, Equatable {
@@ -19,25 +21,99 @@ public struct IMAPMailConfiguration: Sendable, Equatable {
 ///
 /// Blocking: every method that touches files runs on a storage thread.
 public final class IMAPMailStore: Sendable {
+    let configuration: IMAPMailConfiguration
+    let hostname: String
+
+    private struct Registry {
+        /// Folder path → its owner and how many holders it has.
+        var owners: [String: (owner: MailboxOwner, holders: Int)] = [:]
+        /// Maildir root → its cache (kept while the process runs; one SQLite handle per user).
+        var caches: [String: MailboxCache] = [:]
+    }
+
+    private let registry = NIOLockedValueBox(Registry())
+
     public init(configuration: IMAPMailConfiguration) {
-        fatalError("IMAPMailbox: not built yet")
+        self.configuration = configuration
+        self.hostname = HostName.current()
     }
 
     /// Opens a user's mail after login: makes the Maildir and the special-use folders (RFC 6154)
     /// when they are missing. Blocking.
     public func openAccount(maildir: String) throws -> IMAPAccountSession {
-        fatalError("IMAPMailbox: not built yet")
+        try HostName.makeMaildir(maildir)
+        try MaildirFolders(root: maildir).ensureSpecialUseFolders()
+        return IMAPAccountSession(maildir: maildir, store: self)
     }
 
     /// Delivery placed `fileNames` in `folderPath`/new and gave them `uids` (MaildirMailbox
     /// .assignUIDs): the folder's sessions see them at their next command, IDLE at once. Any thread.
     public func noteDelivery(folderPath: String, fileNames: [String], uids: [UInt32]) {
-        fatalError("IMAPMailbox: not built yet")
+        let owner = registry.withLockedValue { $0.owners[Self.normalized(folderPath)]?.owner }
+        owner?.noteDelivery(fileNames: fileNames, uids: uids)
     }
 
     /// Something else in this process changed a folder (POP3 marked seen or deleted): its owner
     /// rescans at the next sync point and wakes IDLE sessions. Any thread.
     public func noteChange(folderPath: String) {
-        fatalError("IMAPMailbox: not built yet")
+        let owner = registry.withLockedValue { $0.owners[Self.normalized(folderPath)]?.owner }
+        owner?.markDirty()
+    }
+
+    // MARK: Owners
+
+    /// The folder's owner, made when no one holds it yet; pair with `release`.
+    func acquire(name: MailboxName, root: String) -> MailboxOwner {
+        let folders = MaildirFolders(root: root)
+        let path = Self.normalized(folders.path(of: name))
+        return registry.withLockedValue { registry in
+            if let entry = registry.owners[path] {
+                registry.owners[path] = (entry.owner, entry.holders + 1)
+                return entry.owner
+            }
+            var cache = registry.caches[root]
+            if cache == nil, configuration.cacheEnabled {
+                cache = try? MailboxCache(root: root)
+                registry.caches[root] = cache
+            }
+            let owner = MailboxOwner(name: name, mailbox: MaildirMailbox(path: path, root: root), cache: cache)
+            registry.owners[path] = (owner, 1)
+            return owner
+        }
+    }
+
+    func release(_ owner: MailboxOwner) {
+        registry.withLockedValue { registry in
+            guard let entry = registry.owners[owner.path], entry.owner === owner else { return }
+            if entry.holders <= 1 {
+                registry.owners[owner.path] = nil
+            } else {
+                registry.owners[owner.path] = (owner, entry.holders - 1)
+            }
+        }
+    }
+
+    /// A deleted or renamed folder: its owner is forgotten (holders keep their reference and
+    /// find the folder gone), and its cache rows go.
+    func forget(name: MailboxName, root: String) {
+        let path = Self.normalized(MaildirFolders(root: root).path(of: name))
+        let (owner, cache) = registry.withLockedValue { registry in
+            (registry.owners.removeValue(forKey: path)?.owner, registry.caches[root])
+        }
+        owner?.markDirty()
+        cache?.dropFolder(path: path)
+    }
+
+    /// Every open owner under a root (for RENAME of a parent, which moves its children too).
+    func openFolders(root: String) -> [MailboxName] {
+        registry.withLockedValue { registry in
+            registry.owners.values.filter { $0.owner.mailbox.root == root }.map(\.owner.name)
+        }
+    }
+
+    static func normalized(_ path: String) -> String {
+        var path = path
+        while path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        return path
     }
 }

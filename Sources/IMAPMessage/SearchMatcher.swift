@@ -20,15 +20,162 @@ public struct SearchMatcher: Sendable {
     /// The charsets SEARCH accepts.
     public static let charsets = ["US-ASCII", "UTF-8"]
 
+    private let key: IMAPSearchKey
+
     public init(_ command: IMAPSearchCommand) throws(Failure) {
-        fatalError("IMAPMessage: not built yet")
+        if let charset = command.charset, !Self.charsets.contains(charset.uppercased()) { throw .badCharset }
+        key = .and(command.keys)
     }
 
     /// Whether any key reads the content (header or body).
-    public var needsContent: Bool { fatalError("IMAPMessage: not built yet") }
+    public var needsContent: Bool { Self.readsContent(key) }
+
+    private static func readsContent(_ key: IMAPSearchKey) -> Bool {
+        switch key {
+        case .bcc, .body, .cc, .from, .subject, .text, .to, .header, .sentBefore, .sentOn, .sentSince: true
+        case .not(let inner): readsContent(inner)
+        case .or(let a, let b): readsContent(a) || readsContent(b)
+        case .and(let keys): keys.contains(where: readsContent)
+        default: false
+        }
+    }
 
     /// `largestSequence`/`largestUID` resolve `*` in sequence and UID sets.
     public func matches(_ candidate: some SearchCandidate, largestSequence: UInt32, largestUID: UInt32) -> Bool {
-        fatalError("IMAPMessage: not built yet")
+        var context = SearchContext(candidate: candidate, largestSequence: largestSequence, largestUID: largestUID)
+        return context.evaluate(key)
+    }
+}
+
+/// One candidate's evaluation; the content is loaded at most once, and only if a key reads it.
+private struct SearchContext<Candidate: SearchCandidate> {
+    let candidate: Candidate
+    let largestSequence: UInt32
+    let largestUID: UInt32
+    private var loaded = false
+    private var message: ParsedMessage?
+    private var bodyText: [[UInt8]]?
+
+    init(candidate: Candidate, largestSequence: UInt32, largestUID: UInt32) {
+        self.candidate = candidate
+        self.largestSequence = largestSequence
+        self.largestUID = largestUID
+    }
+
+    private mutating func content() -> ParsedMessage? {
+        if !loaded {
+            message = candidate.content()
+            loaded = true
+        }
+        return message
+    }
+
+    mutating func evaluate(_ key: IMAPSearchKey) -> Bool {
+        let metadata = candidate.metadata
+        func has(_ flag: IMAPFlag) -> Bool { metadata.flags.contains(flag) }
+        switch key {
+        case .all: return true
+        case .answered: return has(.answered)
+        case .deleted: return has(.deleted)
+        case .draft: return has(.draft)
+        case .flagged: return has(.flagged)
+        case .recent: return has(.recent)
+        case .seen: return has(.seen)
+        case .new: return has(.recent) && !has(.seen)
+        case .old: return !has(.recent)
+        case .unanswered: return !has(.answered)
+        case .undeleted: return !has(.deleted)
+        case .undraft: return !has(.draft)
+        case .unflagged: return !has(.flagged)
+        case .unseen: return !has(.seen)
+        case .keyword(let name): return hasKeyword(name, metadata.flags)
+        case .unkeyword(let name): return !hasKeyword(name, metadata.flags)
+        case .before(let date): return compare(internalDay(metadata), date) < 0
+        case .on(let date): return compare(internalDay(metadata), date) == 0
+        case .since(let date): return compare(internalDay(metadata), date) >= 0
+        case .sentBefore(let date): return content()?.sentDate.map { compare($0, date) < 0 } ?? false
+        case .sentOn(let date): return content()?.sentDate.map { compare($0, date) == 0 } ?? false
+        case .sentSince(let date): return content()?.sentDate.map { compare($0, date) >= 0 } ?? false
+        case .larger(let size): return metadata.size > Int(size)
+        case .smaller(let size): return metadata.size < Int(size)
+        case .uid(let set): return set.contains(metadata.uid, largest: largestUID)
+        case .sequenceSet(let set): return set.contains(candidate.sequenceNumber, largest: largestSequence)
+        case .not(let inner): return !evaluate(inner)
+        case .or(let a, let b): return evaluate(a) || evaluate(b)
+        case .and(let keys):
+            for key in keys where !evaluate(key) { return false }
+            return true
+        case .from(let text): return headerContains([Array("from".utf8)], text)
+        case .to(let text): return headerContains([Array("to".utf8)], text)
+        case .cc(let text): return headerContains([Array("cc".utf8)], text)
+        case .bcc(let text): return headerContains([Array("bcc".utf8)], text)
+        case .subject(let text): return headerContains([Array("subject".utf8)], text)
+        case .header(let field, let value): return headerContains([ASCII.lowercased(field)], value)
+        case .body(let text): return bodyContains(text)
+        case .text(let text): return headerContains(nil, text) || bodyContains(text)
+        }
+    }
+
+    private func hasKeyword(_ name: String, _ flags: [IMAPFlag]) -> Bool {
+        flags.contains { flag in
+            if case .keyword(let keyword) = flag { return keyword.lowercased() == name.lowercased() }
+            return false
+        }
+    }
+
+    private func internalDay(_ metadata: MessageMetadata) -> IMAPDate {
+        FetchResponder.dateTime(metadata.internalDate).date
+    }
+
+    private func compare(_ a: IMAPDate, _ b: IMAPDate) -> Int {
+        if a.year != b.year { return a.year < b.year ? -1 : 1 }
+        if a.month != b.month { return a.month < b.month ? -1 : 1 }
+        if a.day != b.day { return a.day < b.day ? -1 : 1 }
+        return 0
+    }
+
+    /// Fields of the top header named in `names` (all fields when nil), values unfolded and
+    /// RFC 2047-decoded. An empty string matches any field present (HEADER name "").
+    private mutating func headerContains(_ names: Set<[UInt8]>?, _ text: [UInt8]) -> Bool {
+        guard let message = content() else { return false }
+        let needle = TextFolding.folded(text)
+        let bytes = message.bytes
+        for field in message.root.header.fields {
+            if let names {
+                let name = ASCII.lowercased(Array(bytes[field.nameStart..<field.nameEnd]))
+                guard names.contains(name) else { continue }
+                if needle.isEmpty { return true }
+            }
+            var value = TextDecoding.decodeHeaderValue(MIMEHeader.unfoldedValue(field, in: bytes))
+            if names == nil { value = Array(bytes[field.nameStart..<field.valueStart]) + [0x20] + value }
+            if TextFolding.contains(TextFolding.folded(value), needle) { return true }
+        }
+        return false
+    }
+
+    /// The decoded text of every text part (message/rfc822 parts' text parts included).
+    private mutating func bodyContains(_ text: [UInt8]) -> Bool {
+        guard let message = content() else { return false }
+        let needle = TextFolding.folded(text)
+        if bodyText == nil {
+            var texts: [[UInt8]] = []
+            Self.collectText(message.root, bytes: message.bytes, into: &texts)
+            bodyText = texts
+        }
+        return bodyText!.contains { TextFolding.contains($0, needle) }
+    }
+
+    private static func collectText(_ part: MIMEPart, bytes: [UInt8], into texts: inout [[UInt8]]) {
+        switch part.kind {
+        case .multipart(let children):
+            for child in children { collectText(child, bytes: bytes, into: &texts) }
+        case .message(let inner):
+            for enclosed in inner { collectText(enclosed, bytes: bytes, into: &texts) }
+        case .leaf:
+            guard !part.opaque, part.contentType.isType("text") else { return }
+            let encoding = part.header.value("Content-Transfer-Encoding", in: bytes) ?? []
+            let raw = TextDecoding.decodeTransfer(bytes[part.bodyStart..<part.bodyEnd], encoding: encoding)
+            texts.append(TextFolding.folded(TextDecoding.utf8(raw, charset: part.contentType.parameter("charset"))))
+        }
     }
 }

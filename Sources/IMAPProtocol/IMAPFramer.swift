@@ -49,6 +49,10 @@ public struct IMAPFramer: Sendable {
     /// May be changed between commands: a session that logs in can raise the bounds it kept
     /// low before authentication.
     public var limits: IMAPLimits
+    /// Blank lines between commands are skipped, but a SASL response may be one: the empty
+    /// acknowledgement of SCRAM's server signature (RFC 3501 §6.2.2). The server sets this
+    /// while an AUTHENTICATE exchange waits for a response.
+    public var deliversBlankLines = false
     private var state: State = .readingLine
     /// The command so far: its finished lines (with CRLF) and inline literals.
     private var frame: [UInt8] = []
@@ -66,6 +70,14 @@ public struct IMAPFramer: Sendable {
     public var isAtCommandStart: Bool {
         if case .readingLine = state { return frame.isEmpty && line.isEmpty }
         return false
+    }
+
+    /// Octets still to come of the literal being read, nil outside a literal. After a
+    /// `.literalBytes` event, 0 means that streamed literal is complete: the server closes its
+    /// file (a LITERAL+ literal announces its size to nobody else).
+    public var literalOctetsRemaining: Int? {
+        if case .readingLiteral(let remaining, _) = state { return remaining }
+        return nil
     }
 
     /// Called instead of sending `+ ` after `.needsContinuation`: the client will not send the
@@ -116,7 +128,7 @@ public struct IMAPFramer: Sendable {
         let finished = line
         line = []
         guard let literal = IMAPFramer.literalAnnouncement(at: finished) else {
-            if frame.isEmpty && finished.isEmpty { return nil }  // a blank line between commands
+            if frame.isEmpty && finished.isEmpty && !deliversBlankLines { return nil }  // a blank line between commands
             if frame.count + finished.count > limits.maximumCommandSize {
                 let tag = tagOfCommand(finished)
                 reset()

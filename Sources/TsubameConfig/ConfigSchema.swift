@@ -127,6 +127,27 @@ enum ConfigSchema {
         plaintextPolicy("pop3", "Passwords without TLS: \"never\", \"loopback\" (only from 127.0.0.1/::1) or \"always\".",
                         \.pop3.allowPlaintext),
 
+        .integer("imap", "max_connections", 1...1_000_000,
+                 "Concurrent connections on each IMAP listener (imap, imaps: each counted apart); more get * BYE.",
+                 \.imap.maxConnections),
+        .integer("imap", "max_connections_per_ip", 1...1_000_000,
+                 "Concurrent connections from one client IP on each IMAP listener.", \.imap.maxConnectionsPerIP),
+        .integer("imap", "max_user_connections_per_ip", 1...100_000,
+                 "Logged-in IMAP connections of one user from one client IP (as Dovecot's mail_max_userip_connections); more get * BYE [LIMIT].",
+                 \.imap.maxUserConnectionsPerIP),
+        .integer("imap", "max_errors", 1...1000,
+                 "Invalid commands in one IMAP session before * BYE and disconnect.", \.imap.maxErrors),
+        .integer("imap", "idle_timeout", 60...86400,
+                 "Seconds a logged-in IMAP session may stay silent (RFC 3501 §5.4: at least 30 minutes); IDLE keeps it open while its keepalives flow.",
+                 \.imap.idleTimeout),
+        .integer("imap", "login_timeout", 1...3600,
+                 "Seconds a connection may stay silent before it logs in.", \.imap.loginTimeout),
+        plaintextPolicy("imap", "Passwords without TLS: \"never\", \"loopback\" (only from 127.0.0.1/::1) or \"always\". Otherwise CAPABILITY says LOGINDISABLED until STARTTLS.",
+                        \.imap.allowPlaintext),
+        .integer("imap", "append_limit", 0...2_147_483_647,
+                 "The largest message APPEND accepts, in octets (APPENDLIMIT, RFC 7889); 0: [smtp] max_message_size.",
+                 \.imap.appendLimit),
+
         .boolean("smtp", "auth",
                  "Offer SMTP AUTH on the smtp listener (25) too, inside TLS. Off: port 25 is for other servers; users submit on 587/465.",
                  \.smtp.auth),
@@ -177,6 +198,8 @@ enum ConfigSchema {
         tlsMode(.submissions, "TLS on the submissions listener (465): \"implicit\", TLS from the first byte (RFC 8314 §3.3)."),
         tlsMode(.pop3, "TLS on the pop3 listener: \"optional\" offers STLS (RFC 2595); \"required\" demands it; \"none\"."),
         tlsMode(.pop3s, "TLS on the pop3s listener: \"implicit\", TLS from the first byte (RFC 8314)."),
+        tlsMode(.imap, "TLS on the imap listener: \"optional\" offers STARTTLS (RFC 3501 §6.2.1); \"required\" demands it before any login; \"none\"."),
+        tlsMode(.imaps, "TLS on the imaps listener: \"implicit\", TLS from the first byte (RFC 8314)."),
         .string("tls", "min_version", "The oldest TLS version accepted: \"1.2\" (RFC 8996 retired 1.0 and 1.1) or \"1.3\".",
                 \.tls.minimumVersion, validate: { ["1.2", "1.3"].contains($0) ? nil : "must be \"1.2\" or \"1.3\" (TLS 1.0 and 1.1 are not offered, RFC 8996)" }),
 
@@ -197,7 +220,7 @@ enum ConfigSchema {
     ] + ListenerName.allCases.flatMap(listenerLimits) + outboundSettings + mailAuthSettings
 
     /// In the order the template writes them; a table before the tables nested in it.
-    static let tables = ["listeners", "smtp", "submission", "pop3"] + ListenerName.allCases.map { "limits.\($0.rawValue)" }
+    static let tables = ["listeners", "smtp", "submission", "pop3", "imap"] + ListenerName.allCases.map { "limits.\($0.rawValue)" }
         + ["auth", "tls", "server", "log", "delivery", "delivery.tls", "delivery.tls.domains", "delivery.routes",
            "queue", "dns", "checks", "dkim", "srs"]
 
@@ -209,7 +232,8 @@ enum ConfigSchema {
             """,
         "limits.smtp": """
             Each listener counts its connections on its own: a flood on one port leaves the others usable.
-            A key left out takes the value of [smtp] (smtp, submission, submissions) or [pop3] (pop3, pop3s).
+            A key left out takes the value of [smtp] (smtp, submission, submissions), [pop3] (pop3, pop3s)
+            or [imap] (imap, imaps).
             """,
     ]) { first, _ in first }
 

@@ -14,7 +14,7 @@ public enum ConfigTemplate {
         }
         text += "\n[listeners]\n"
         text += "# NAME = \"HOST:PORT\" (\"[::]:PORT\" for IPv6). Standard ports: smtp 25, submission 587,\n"
-        text += "# submissions 465, pop3 110, pop3s 995. A listener's address changes need a restart.\n"
+        text += "# submissions 465, pop3 110, pop3s 995, imap 143, imaps 993. A listener's address changes need a restart.\n"
         for name in ListenerName.allCases {
             if let address = config.listeners[name] {
                 text += "\(name.rawValue) = \(basicString(address.description))\n"

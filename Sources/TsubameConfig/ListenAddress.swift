@@ -25,11 +25,12 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
 
 /// The listeners Tsubame knows. smtp is the MX (mail for local domains from anyone, no relay);
 /// submission and submissions run the SMTP server for users: AUTH before MAIL, then any
-/// destination (RFC 6409, RFC 8314).
+/// destination (RFC 6409, RFC 8314). imap and imaps serve the users' mailboxes (RFC 3501,
+/// RFC 8314).
 public enum ListenerName: String, CaseIterable, Sendable {
-    case smtp, submission, submissions, pop3, pop3s
+    case smtp, submission, submissions, pop3, pop3s, imap, imaps
 
-    /// The standard port (RFC 5321, RFC 6409, RFC 8314, RFC 1939).
+    /// The standard port (RFC 5321, RFC 6409, RFC 8314, RFC 1939, RFC 3501).
     public var standardPort: Int {
         switch self {
         case .smtp: return 25
@@ -37,6 +38,8 @@ public enum ListenerName: String, CaseIterable, Sendable {
         case .submissions: return 465
         case .pop3: return 110
         case .pop3s: return 995
+        case .imap: return 143
+        case .imaps: return 993
         }
     }
 
@@ -48,6 +51,8 @@ public enum ListenerName: String, CaseIterable, Sendable {
         case .submissions: return 2465
         case .pop3: return 2110
         case .pop3s: return 2995
+        case .imap: return 2143
+        case .imaps: return 2993
         }
     }
 }

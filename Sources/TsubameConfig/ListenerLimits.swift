@@ -1,7 +1,7 @@
 /// Connection limits of one listener, from `[limits.NAME]` (e.g. `[limits.submission]`).
 /// Each listener counts its own connections, so a flood on port 25 leaves 587, 465, 110 and
 /// 995 usable; a key left out takes its protocol's value (`[smtp]` for smtp, submission and
-/// submissions, `[pop3]` for pop3 and pop3s).
+/// submissions, `[pop3]` for pop3 and pop3s, `[imap]` for imap and imaps).
 public struct ListenerLimits: Sendable, Equatable {
     public var maxConnections: Int?
     public var maxConnectionsPerIP: Int?
@@ -18,6 +18,7 @@ extension ListenerName {
         switch self {
         case .smtp, .submission, .submissions: return "smtp"
         case .pop3, .pop3s: return "pop3"
+        case .imap, .imaps: return "imap"
         }
     }
 }
@@ -37,6 +38,7 @@ extension TsubameConfiguration {
         switch listener {
         case .smtp, .submission, .submissions: return (smtp.maxConnections, smtp.maxConnectionsPerIP)
         case .pop3, .pop3s: return (pop3.maxConnections, pop3.maxConnectionsPerIP)
+        case .imap, .imaps: return (imap.maxConnections, imap.maxConnectionsPerIP)
         }
     }
 }

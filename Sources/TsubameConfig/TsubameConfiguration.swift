@@ -9,6 +9,7 @@ public struct TsubameConfiguration: Sendable, Equatable {
     public var listeners: [ListenerName: ListenAddress] = [.smtp: ListenAddress(host: "0.0.0.0", port: 25)]
     public var smtp = SMTPSettings()
     public var pop3 = POP3Settings()
+    public var imap = IMAPSettings()
     public var submission = SubmissionSettings()
     public var auth = AuthSettings()
     /// A listener's own connection limits, where `[limits.NAME]` sets them (see `ListenerLimits`).
@@ -67,6 +68,33 @@ public struct POP3Settings: Sendable, Equatable {
     public init() {}
 }
 
+/// `[imap]`: the imap (143) and imaps (993) listeners.
+public struct IMAPSettings: Sendable, Equatable {
+    /// A connection holds an open mailbox and often IDLEs for hours: more of them than POP3's.
+    public var maxConnections = 1000
+    public var maxConnectionsPerIP = 50
+    /// Logged-in connections of one user from one client address (Dovecot's
+    /// mail_max_userip_connections, 10): a phone and a desktop with several folders open fit.
+    public var maxUserConnectionsPerIP = 10
+    public var maxErrors = 20
+    /// Seconds a logged-in session may stay idle: RFC 3501 §5.4 asks for at least 30 minutes.
+    /// IDLE is not subject to it while its keepalives flow.
+    public var idleTimeout = 1800
+    /// Seconds before login: short, as Dovecot's imap-login (it cuts idle clients after 60 s
+    /// when it needs the slot; 180 s here).
+    public var loginTimeout = 180
+    public var allowPlaintext = PlaintextPolicy.loopback
+    /// APPENDLIMIT (RFC 7889) in octets; 0: the SMTP size limit, `[smtp] max_message_size`.
+    public var appendLimit = 0
+
+    /// The largest message APPEND accepts.
+    public func effectiveAppendLimit(smtp: SMTPSettings) -> Int {
+        appendLimit > 0 ? appendLimit : smtp.maxMessageSize
+    }
+
+    public init() {}
+}
+
 /// Where passwords may travel unencrypted (USER/PASS, AUTH PLAIN) before TLS exists on a
 /// connection (RFC 2595 §2.2, RFC 8314 §5).
 public enum PlaintextPolicy: String, Sendable, Equatable, CaseIterable {
@@ -113,6 +141,7 @@ public struct TLSSettings: Sendable, Equatable {
     public var minimumVersion = "1.2"
     public var modes: [ListenerName: TLSMode] = [
         .smtp: .optional, .submission: .required, .submissions: .implicit, .pop3: .optional, .pop3s: .implicit,
+        .imap: .optional, .imaps: .implicit,
     ]
 
     public init() {}

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import AccountDirectory
 import DeliveryReports
+import IMAPMailbox
 import Foundation
 import Logging
 import MailQueue
@@ -79,6 +80,13 @@ public enum TsubameServer {
         let pop3Context = POP3ServerContext(
             configuration: configBox, mailRoot: dataFolder.mailPath,
             authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
+        // The server's one IMAP mail store. Delivery and POP3 will tell it about their changes
+        // (`imapMailStore.storeIfMade?.noteDelivery(…)` / `noteChange(…)`): hand it to them here.
+        let imapMailStore = SharedIMAPMailStore(configuration: IMAPMailConfiguration(
+            appendLimit: configuration.imap.effectiveAppendLimit(smtp: configuration.smtp)))
+        let imapContext = IMAPServerContext(
+            configuration: configBox, mailRoot: dataFolder.mailPath, authenticator: authenticator,
+            storageThreads: storageThreads, mailStore: imapMailStore, tls: tls, logger: Logger(label: "imap"))
         // SMTP AUTH shares POP3's authenticator: one throttle and one lockout table for both.
         let submissionLimiter = SubmissionLimiter(settings: configuration.submission)
         let mailStore = MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname,
@@ -95,7 +103,7 @@ public enum TsubameServer {
             authentication: authentication)
 
         let listeners = ListenersService(configuration: configuration, group: group, smtp: smtpContext,
-                                         pop3: pop3Context, privileges: privileges, logger: logger)
+                                         pop3: pop3Context, imap: imapContext, privileges: privileges, logger: logger)
         // SIGHUP is trapped before any listener is bound: its default action ends the process, and
         // an admin (or a test) may send it as soon as the "listening" line appears.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -175,6 +183,7 @@ struct ListenersService: Service {
     let group: MultiThreadedEventLoopGroup
     let smtp: SMTPServerContext
     let pop3: POP3ServerContext
+    let imap: IMAPServerContext
     let privileges: PrivilegeDrop
     let logger: Logger
 
@@ -214,6 +223,7 @@ struct ListenersService: Service {
             logger.warning("shutdown grace of \(configuration.server.shutdownGrace)s over; closing remaining connections")
             await smtp.openChannels.closeAll()
             await pop3.openChannels.closeAll()
+            await imap.openChannels.closeAll()
         }
     }
 
@@ -222,6 +232,8 @@ struct ListenersService: Service {
         switch name {
         case .pop3, .pop3s:
             return { [pop3] in POP3ServerHandler(server: pop3, tlsMode: mode, listener: name) }
+        case .imap, .imaps:
+            return { [imap] in IMAPServerHandler(server: imap, tlsMode: mode, listener: name) }
         case .smtp, .submission, .submissions:
             return { [smtp] in SMTPServerHandler(server: smtp, tlsMode: mode, listener: name) }
         }

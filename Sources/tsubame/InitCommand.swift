@@ -26,9 +26,10 @@ struct InitCommand: ParsableCommand {
         Created \(options.folder.path): tsubame.toml, directory.sqlite, mail/, queue/, tls/
         Private CA: \(options.folder.tlsPaths.caCertificate) (install it in your users' mail clients)
         Domain \(domain) added. Listeners use the standard ports (smtp 25, submission 587, submissions 465, pop3 110,
-        pop3s 995): run `tsubame serve` as root, or as a normal user with --listen smtp=0.0.0.0:2525
-        --listen submission=0.0.0.0:2587 --listen submissions=0.0.0.0:2465 --listen pop3=0.0.0.0:2110
-        --listen pop3s=0.0.0.0:2995.
+        pop3s 995, imap 143, imaps 993): run `tsubame serve` as root, or as a normal user with
+        --listen smtp=0.0.0.0:2525 --listen submission=0.0.0.0:2587 --listen submissions=0.0.0.0:2465
+        --listen pop3=0.0.0.0:2110 --listen pop3s=0.0.0.0:2995 --listen imap=0.0.0.0:2143
+        --listen imaps=0.0.0.0:2993.
         \(Self.ownerNote(owner))Add a user: tsubame user add alice@\(domain) --data \(options.folder.path)
         """)
         // Read back as the store sees it (the owner's files are still readable by root).

@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
             printNow("""
             First run: created the data folder \(folder.path)
               config     \(folder.configPath)   (hostname and domain "localhost"; on 127.0.0.1: smtp 2525,
-                         submission 2587, submissions 2465, pop3 2110, pop3s 2995)
+                         submission 2587, submissions 2465, pop3 2110, pop3s 2995, imap 2143, imaps 2993)
               CA         \(folder.tlsPaths.caCertificate)   (install it in mail clients to trust this server)
               directory  \(folder.directoryPath)
               mail       \(folder.mailPath)/DOMAIN/USER/{tmp,new,cur}

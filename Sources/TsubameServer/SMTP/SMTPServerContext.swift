@@ -50,7 +50,7 @@ extension SMTPSessionConfiguration {
         switch listener {
         case .submission, .submissions: authentication = .required  // RFC 6409 §4.3
         case .smtp: authentication = config.smtp.auth ? .offered : .notOffered
-        case .pop3, .pop3s: authentication = .notOffered
+        case .pop3, .pop3s, .imap, .imaps: authentication = .notOffered
         }
         let plaintextAllowed: Bool
         switch config.submission.allowPlaintext {

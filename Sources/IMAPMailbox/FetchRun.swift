@@ -1,0 +1,232 @@
+import IMAPMessage
+import IMAPProtocol
+import IMAPStore
+import NIOCore
+
+/// FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8), produced a batch of messages at a time so a
+/// FETCH 1:* of a large mailbox streams: only one batch's metadata and one message's content
+/// are in memory at once.
+final class FetchRun {
+    static let batchSize = 256
+
+    let session: IMAPAccountSession
+    let view: SelectedMailbox
+    let tag: String
+    let attributes: [IMAPFetchAttribute]
+    let uid: Bool
+    let ranges: [ClosedRange<Int>]
+    let need: FetchResponder.Need
+    let setsSeen: Bool
+    let wantsDate: Bool
+    let wantsSize: Bool
+    /// ENVELOPE or BODYSTRUCTURE is asked and nothing else needs the file: the cache can answer.
+    let structureOnlyNeedsContent: Bool
+    private var rangeIndex = 0
+    private var nextIndex: Int?
+    private var missing = false
+    private var synchronized = false
+
+    init(session: IMAPAccountSession, view: SelectedMailbox, tag: String, attributes: [IMAPFetchAttribute], uid: Bool,
+         ranges: [ClosedRange<Int>]) {
+        self.session = session
+        self.view = view
+        self.tag = tag
+        self.attributes = attributes
+        self.uid = uid
+        self.ranges = ranges
+        let simple = attributes.allSatisfy(Self.isMetadata)
+        need = simple ? .metadata : FetchResponder.need(attributes)
+        setsSeen = simple ? false : FetchResponder.setsSeen(attributes)
+        let rest = attributes.filter { $0 != .envelope && $0 != .bodyStructure }
+        structureOnlyNeedsContent = !simple && rest.count < attributes.count && (rest.isEmpty || FetchResponder.need(rest) == .metadata)
+        wantsDate = attributes.contains(.internalDate)
+        wantsSize = attributes.contains(.rfc822Size)
+        nextIndex = ranges.first?.lowerBound
+    }
+
+    static func make(session: IMAPAccountSession, tag: String, set: IMAPSequenceSet, attributes: [IMAPFetchAttribute],
+                     uid: Bool) -> IMAPCommandRun {
+        guard let view = session.selected else { return IMAPCommandRun(responses: []) }
+        guard let ranges = session.ranges(set, uid: uid, in: view) else {
+            return IMAPCommandRun(responses: [IMAPAccountSession.invalidSet(tag, "FETCH")])
+        }
+        let run = FetchRun(session: session, view: view, tag: tag, attributes: attributes, uid: uid, ranges: ranges)
+        return IMAPCommandRun { buffer, budget in try run.produce(into: &buffer, budget: budget) }
+    }
+
+    /// The attributes answered from the owner's state alone, without IMAPMessage.
+    static func isMetadata(_ attribute: IMAPFetchAttribute) -> Bool {
+        switch attribute {
+        case .flags, .uid, .rfc822Size, .internalDate: true
+        default: false
+        }
+    }
+
+    func produce(into buffer: inout ByteBuffer, budget: Int) throws -> Bool {
+        if !synchronized {
+            synchronized = true
+            // A sync point, so the flags served are current (updates come after the data).
+            try view.owner.withSynchronizedState { _ in }
+        }
+        let start = buffer.writerIndex
+        while buffer.writerIndex - start < budget, let first = nextIndex {
+            let batch = nextBatch(from: first)
+            try write(batch: batch, into: &buffer)
+        }
+        guard nextIndex == nil else { return false }
+        let updates = try view.updates(allowExpunge: uid)
+        for response in updates { buffer.writeImmutableBuffer(IMAPResponseEncoder.encode(response)) }
+        let done = missing
+            ? IMAPStatus(.no, code: .expungeIssued, "Some of the requested messages no longer exist.")
+            : IMAPStatus(.ok, "Fetch completed.")
+        buffer.writeImmutableBuffer(IMAPResponseEncoder.encode(.tagged(tag, done)))
+        return true
+    }
+
+    /// Up to `batchSize` view indexes from `first`, advancing the cursor.
+    private func nextBatch(from first: Int) -> [Int] {
+        var indexes: [Int] = []
+        var index = first
+        while indexes.count < Self.batchSize, rangeIndex < ranges.count {
+            indexes.append(index)
+            if index < ranges[rangeIndex].upperBound {
+                index += 1
+            } else {
+                rangeIndex += 1
+                if rangeIndex < ranges.count { index = ranges[rangeIndex].lowerBound }
+            }
+        }
+        nextIndex = rangeIndex < ranges.count ? index : nil
+        return indexes
+    }
+
+    private struct Entry {
+        var sequence: UInt32
+        var message: OwnedMessage
+        var flags: [IMAPFlag]
+        var flagsChanged: Bool
+    }
+
+    private func entries(_ indexes: [Int]) -> [Entry] {
+        view.owner.withState { state in
+            indexes.compactMap { index -> Entry? in
+                let messageUID = view.uids[index]
+                guard let at = state.index(of: messageUID) else {
+                    missing = true
+                    return nil
+                }
+                let message = state.messages[at]
+                let flags = SelectedMailbox.imapFlags(message.flags, keywords: state.keywords,
+                                                      recent: view.recent.contains(messageUID))
+                return Entry(sequence: UInt32(index + 1), message: message, flags: flags, flagsChanged: false)
+            }
+        }
+    }
+
+    private func write(batch: [Int], into buffer: inout ByteBuffer) throws {
+        var entries = entries(batch)
+        // §6.4.5: a non-PEEK body fetch sets \Seen; the new FLAGS go in the same response.
+        if setsSeen, !view.readOnly {
+            let unseen = entries.filter { !$0.message.flags.system.contains(.seen) }.map(\.message.uid)
+            if !unseen.isEmpty {
+                _ = try view.owner.store(uids: unseen, operation: .add, system: [.seen], keywords: [])
+                let changed = Set(unseen)
+                entries = self.entries(batch).map { entry in
+                    var entry = entry
+                    if changed.contains(entry.message.uid) {
+                        entry.flagsChanged = true
+                        view.ownReported[entry.message.uid] = entry.message.modSeq
+                    }
+                    return entry
+                }
+            }
+        }
+        for entry in entries {
+            buffer.writeImmutableBuffer(IMAPResponseEncoder.encode(.untagged(.fetch(entry.sequence, items(for: entry)))))
+        }
+    }
+
+    private func items(for entry: Entry) -> [IMAPFetchItem] {
+        let message = entry.message
+        let path = "\(view.owner.path)/\(message.location)"
+        let date = wantsDate ? view.owner.internalDate(uid: message.uid, location: message.location) : 0
+        func metadata(content: [UInt8]?) -> MessageMetadata {
+            let size: Int = if wantsSize {
+                message.size ?? content.map(MessageFiles.crlfSize) ?? MessageFiles.crlfSize(path: path) ?? 0
+            } else { 0 }
+            return MessageMetadata(uid: message.uid, flags: entry.flags, internalDate: date, size: size)
+        }
+        var items: [IMAPFetchItem]
+        if need == .metadata, attributes.allSatisfy(Self.isMetadata) {
+            items = Self.metadataItems(attributes, metadata: metadata(content: nil), includeUID: uid)
+        } else if structureOnlyNeedsContent, let cached = cachedStructure(uid: message.uid),
+                  let envelope = cached.envelope, let bodyStructure = cached.bodyStructure {
+            // ENVELOPE and BODYSTRUCTURE from the cache: the file is not read.
+            let known = metadata(content: nil)
+            items = uid && !attributes.contains(.uid) ? [.uid(message.uid)] : []
+            for attribute in attributes {
+                switch attribute {
+                case .envelope: items.append(.encoded(envelope))
+                case .bodyStructure: items.append(.encoded(bodyStructure))
+                default: items += FetchResponder.items(for: [attribute], metadata: known, message: nil, includeUID: false)
+                }
+            }
+        } else {
+            let content = need == .content ? MessageFiles.read(path: path) : nil
+            let parsed = content.map { ParsedMessage(crlf: MessageLines.crlf($0)) }
+            if need == .content, parsed == nil {
+                // The file vanished between scan and open: rescan at the next sync point.
+                view.owner.markDirty()
+            }
+            items = FetchResponder.items(for: attributes, metadata: metadata(content: content), message: parsed, includeUID: uid)
+            if let parsed, attributes.contains(where: { $0 == .envelope || $0 == .bodyStructure }) {
+                view.owner.cache?.saveStructure(path: view.owner.path, uid: message.uid,
+                                                envelope: IMAPResponseEncoder.encodeFetchItem(.envelope(parsed.envelope)),
+                                                bodyStructure: IMAPResponseEncoder.encodeFetchItem(.bodyStructure(parsed.bodyStructure)))
+            }
+        }
+        if entry.flagsChanged, !attributes.contains(.flags) { items.append(.flags(entry.flags)) }
+        return items
+    }
+
+    private func cachedStructure(uid: UInt32) -> (envelope: [UInt8]?, bodyStructure: [UInt8]?)? {
+        guard attributes.contains(where: { $0 == .envelope || $0 == .bodyStructure }) else { return nil }
+        return view.owner.cache?.structure(path: view.owner.path, uid: uid)
+    }
+
+    /// FLAGS, UID, RFC822.SIZE and INTERNALDATE in the order asked, UID first when UID FETCH
+    /// adds it (as Dovecot does, RFC 3501 §6.4.8).
+    static func metadataItems(_ attributes: [IMAPFetchAttribute], metadata: MessageMetadata, includeUID: Bool) -> [IMAPFetchItem] {
+        var items: [IMAPFetchItem] = []
+        if includeUID, !attributes.contains(.uid) { items.append(.uid(metadata.uid)) }
+        for attribute in attributes {
+            switch attribute {
+            case .flags: items.append(.flags(metadata.flags))
+            case .uid: items.append(.uid(metadata.uid))
+            case .rfc822Size: items.append(.rfc822Size(metadata.size))
+            case .internalDate: items.append(.internalDate(UTCDate.dateTime(metadata.internalDate)))
+            default: continue
+            }
+        }
+        return items
+    }
+}
+
+/// Seconds since 1970 as an IMAP date-time in UTC (civil date from days, Howard Hinnant's method).
+enum UTCDate {
+    static func dateTime(_ seconds: Int) -> IMAPDateTime {
+        let days = Int((Double(seconds) / 86_400).rounded(.down))
+        let secondOfDay = seconds - days * 86_400
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return IMAPDateTime(date: IMAPDate(year: year, month: month, day: day), hour: secondOfDay / 3_600,
+                            minute: secondOfDay % 3_600 / 60, second: secondOfDay % 60, zoneMinutes: 0)
+    }
+}

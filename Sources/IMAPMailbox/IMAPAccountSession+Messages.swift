@@ -1,0 +1,184 @@
+import IMAPMessage
+import IMAPProtocol
+import IMAPStore
+
+/// STORE, SEARCH, COPY, MOVE and EXPUNGE of the selected state (RFC 3501 §6.4, RFC 6851, RFC 4315).
+extension IMAPAccountSession {
+    static func invalidSet(_ tag: String, _ command: String) -> IMAPResponse {
+        .tagged(tag, IMAPStatus(.bad, "Error in IMAP command \(command): Invalid messageset"))
+    }
+
+    /// The view's index ranges for a set, or nil when a sequence number is out of range.
+    func ranges(_ set: IMAPSequenceSet, uid: Bool, in view: SelectedMailbox) -> [ClosedRange<Int>]? {
+        uid ? MessageSets.uidRanges(set, uids: view.uids) : MessageSets.sequenceRanges(set, count: view.uids.count)
+    }
+
+    // MARK: EXPUNGE
+
+    func expunge(uids: Set<UInt32>?, tag: String) throws -> [IMAPResponse] {
+        guard let selected else { return [] }
+        if selected.readOnly {
+            return try updates(allowExpunge: true) + [.tagged(tag, IMAPStatus(.no, code: .readOnly, "Mailbox is read-only."))]
+        }
+        _ = try selected.owner.expunge(uids: uids)
+        return try updates(allowExpunge: true) + [.tagged(tag, IMAPStatus(.ok, "Expunge completed."))]
+    }
+
+    // MARK: STORE
+
+    func store(_ set: IMAPSequenceSet, _ action: IMAPStoreAction, uid: Bool, tag: String) throws -> [IMAPResponse] {
+        guard let selected else { return [] }
+        guard let ranges = ranges(set, uid: uid, in: selected) else { return [Self.invalidSet(tag, "STORE")] }
+        if selected.readOnly {
+            // Dovecot answers OK and changes nothing.
+            return try updates(allowExpunge: uid) + [.tagged(tag, IMAPStatus(.ok, "Store ignored with read-only mailbox."))]
+        }
+        var system = Set<MaildirFlags.SystemFlag>()
+        var keywords: [String] = []
+        for flag in action.flags {
+            switch flag {
+            case .answered: system.insert(.answered)
+            case .flagged: system.insert(.flagged)
+            case .deleted: system.insert(.deleted)
+            case .seen: system.insert(.seen)
+            case .draft: system.insert(.draft)
+            case .recent, .extension: continue  // cannot be stored (RFC 3501 §2.3.2)
+            case .keyword(let name): if !keywords.contains(where: { $0.lowercased() == name.lowercased() }) { keywords.append(name) }
+            }
+        }
+        let operation: StoreOperation = switch action.operation {
+        case .add: .add
+        case .remove: .remove
+        case .replace: .replace
+        }
+        var uids: [UInt32] = []
+        for range in ranges { for index in range { uids.append(selected.uids[index]) } }
+        let found: [UInt32]
+        do {
+            found = try selected.owner.store(uids: uids, operation: operation, system: system, keywords: keywords)
+        } catch OwnerWriteError.tooManyKeywords {
+            return try updates(allowExpunge: uid)
+                + [.tagged(tag, IMAPStatus(.no, code: .limit, "Too many keywords: a mailbox holds at most 26."))]
+        }
+        // Our own changes, reported here (unless .SILENT) and not again as updates.
+        var responses: [IMAPResponse] = try selected.owner.withState { state in
+            var responses: [IMAPResponse] = []
+            let keywordNames = state.keywords.names.compactMap { $0 }
+            if keywordNames != selected.knownKeywords {
+                selected.knownKeywords = keywordNames
+                responses += selected.flagsResponses(keywords: keywordNames)
+            }
+            for messageUID in found {
+                guard let at = state.index(of: messageUID) else { continue }
+                let message = state.messages[at]
+                selected.ownReported[messageUID] = message.modSeq
+                guard !action.silent else { continue }
+                let sequence = MessageSets.lowerBound(selected.uids, messageUID) + 1
+                let flags = SelectedMailbox.imapFlags(message.flags, keywords: state.keywords,
+                                                      recent: selected.recent.contains(messageUID))
+                responses.append(.untagged(.fetch(UInt32(sequence), uid ? [.uid(messageUID), .flags(flags)] : [.flags(flags)])))
+            }
+            return responses
+        }
+        responses += try updates(allowExpunge: uid)
+        return responses + [.tagged(tag, IMAPStatus(.ok, "Store completed."))]
+    }
+
+    // MARK: SEARCH
+
+    func search(_ command: IMAPSearchCommand, uid: Bool, tag: String) throws -> [IMAPResponse] {
+        guard let selected else { return [] }
+        let matcher: SearchMatcher
+        do {
+            matcher = try SearchMatcher(command)
+        } catch {
+            return [.tagged(tag, IMAPStatus(.no, code: .badCharset(SearchMatcher.charsets), "Unsupported search charset."))]
+        }
+        // The candidates' metadata, taken under the lock; content is read outside it.
+        let candidates: [MessageCandidate] = selected.owner.withState { state in
+            selected.uids.enumerated().compactMap { index, messageUID in
+                guard let at = state.index(of: messageUID) else { return nil }
+                let message = state.messages[at]
+                let flags = SelectedMailbox.imapFlags(message.flags, keywords: state.keywords,
+                                                      recent: selected.recent.contains(messageUID))
+                return MessageCandidate(sequenceNumber: UInt32(index + 1), uid: messageUID, flags: flags,
+                                        location: message.location, size: message.size, folder: selected.owner.path)
+            }
+        }
+        let largestUID = selected.uids.last ?? 0
+        var found: [UInt32] = []
+        for var candidate in candidates {
+            candidate.owner = selected.owner
+            if matcher.matches(candidate, largestSequence: UInt32(selected.uids.count), largestUID: largestUID) {
+                found.append(uid ? candidate.uid : candidate.sequenceNumber)
+            }
+        }
+        return [.untagged(.search(found))] + (try updates(allowExpunge: uid)) + [.tagged(tag, IMAPStatus(.ok, "Search completed."))]
+    }
+
+    // MARK: COPY and MOVE
+
+    func copy(_ set: IMAPSequenceSet, to target: IMAPMailboxName, uid: Bool, move: Bool, tag: String) throws -> [IMAPResponse] {
+        guard let selected else { return [] }
+        let command = move ? "MOVE" : "COPY"
+        guard let ranges = ranges(set, uid: uid, in: selected) else { return [Self.invalidSet(tag, command)] }
+        guard let targetName = existingMailbox(target) else {
+            return [.tagged(tag, IMAPStatus(.no, code: .tryCreate, "Mailbox doesn't exist: \(Self.text(target))"))]
+        }
+        if move, selected.readOnly {
+            return [.tagged(tag, IMAPStatus(.no, code: .readOnly, "Mailbox is read-only."))]
+        }
+        var wanted: [UInt32] = []
+        for range in ranges { for index in range { wanted.append(selected.uids[index]) } }
+        let sources: [CopySource] = try selected.owner.withSynchronizedState { state in
+            wanted.compactMap { messageUID in
+                guard let at = state.index(of: messageUID) else { return nil }
+                let message = state.messages[at]
+                return CopySource(uid: messageUID, path: "\(selected.owner.path)/\(message.location)", flags: message.flags,
+                                  keywordNames: state.keywords.keywordNames(of: message.flags))
+            }
+        }
+        if sources.isEmpty {
+            return try updates(allowExpunge: uid || move) + [.tagged(tag, IMAPStatus(.ok, "No messages found."))]
+        }
+        let owner = store.acquire(name: targetName, root: maildir)
+        defer { store.release(owner) }
+        let newUIDs: [UInt32]
+        do {
+            newUIDs = try owner.addCopies(of: sources, hostname: store.hostname)
+        } catch OwnerWriteError.tooManyKeywords {
+            return [.tagged(tag, IMAPStatus(.no, code: .limit, "Too many keywords: a mailbox holds at most 26."))]
+        }
+        let uidValidity = owner.withState { $0.uidValidity }
+        let code = IMAPResponseCode.copyUID(uidValidity: uidValidity, source: MessageSets.compact(sources.map(\.uid)),
+                                            destination: MessageSets.compact(newUIDs))
+        guard move else {
+            return try updates(allowExpunge: uid) + [.tagged(tag, IMAPStatus(.ok, code: code, "Copy completed."))]
+        }
+        _ = try selected.owner.expunge(uids: Set(sources.map(\.uid)), onlyDeleted: false)
+        // RFC 6851 §4.3: COPYUID in an untagged OK before the EXPUNGEs.
+        return [.untagged(.status(IMAPStatus(.ok, code: code, "Moved UIDs.")))] + (try updates(allowExpunge: true))
+            + [.tagged(tag, IMAPStatus(.ok, "Move completed."))]
+    }
+}
+
+/// A message as SEARCH sees it: metadata at once, the file read only when a key needs it.
+struct MessageCandidate: SearchCandidate {
+    let sequenceNumber: UInt32
+    let uid: UInt32
+    let flags: [IMAPFlag]
+    let location: String
+    let size: Int?
+    let folder: String
+    var owner: MailboxOwner?
+
+    var metadata: MessageMetadata {
+        let date = owner?.internalDate(uid: uid, location: location) ?? 0
+        return MessageMetadata(uid: uid, flags: flags, internalDate: date,
+                               size: size ?? MessageFiles.crlfSize(path: "\(folder)/\(location)") ?? 0)
+    }
+
+    func content() -> ParsedMessage? {
+        MessageFiles.parsed(path: "\(folder)/\(location)")
+    }
+}

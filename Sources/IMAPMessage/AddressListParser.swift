@@ -1,0 +1,161 @@
+import IMAPProtocol
+
+/// address-list (RFC 5322 §3.4, with the obsolete forms of §4.4 tolerated) into ENVELOPE
+/// addresses (RFC 3501 §7.4.2). One pass over the tokens, so thousands of addresses stay linear;
+/// at most `limit` addresses are kept.
+enum AddressListParser {
+    private enum Token {
+        case word([UInt8], quoted: Bool)
+        case special(UInt8)
+    }
+
+    private static let specials: Set<UInt8> = Set("()<>[]:;@\\,.\"".utf8)
+
+    static func parse(_ value: [UInt8], limit: Int) -> [IMAPAddress] {
+        let tokens = tokenize(value)
+        var addresses: [IMAPAddress] = []
+        var position = 0
+        var inGroup = false
+        while position < tokens.count && addresses.count < limit {
+            // One mailbox, a group start, or a group end, up to "," ";" or ":".
+            var phrase: [[UInt8]] = []
+            var local: [UInt8] = []
+            var domain: [UInt8] = []
+            var sawAt = false
+            var angle = false
+            var angleTokens: [Token] = []
+            var routeAddress: IMAPAddress? = nil
+            var ended: UInt8? = nil
+            while position < tokens.count {
+                let token = tokens[position]
+                position += 1
+                if angle {
+                    if case .special(0x3E) = token {
+                        angle = false
+                        routeAddress = routeAddr(angleTokens)
+                    } else if angleTokens.count < 4096 {
+                        angleTokens.append(token)
+                    }
+                    continue
+                }
+                switch token {
+                case .special(let c):
+                    switch c {
+                    case 0x3C: angle = true
+                    case 0x40: sawAt = true
+                    case 0x2E:
+                        if sawAt { domain.append(c) } else { local.append(c) }
+                        if !phrase.isEmpty { phrase[phrase.count - 1].append(c) } else { phrase.append([c]) }
+                    case 0x2C, 0x3B, 0x3A: ended = c
+                    default: break
+                    }
+                case .word(let word, _):
+                    if sawAt { domain += word } else { local += word }
+                    if routeAddress == nil { phrase.append(word) }
+                }
+                if ended != nil { break }
+            }
+            if angle { routeAddress = routeAddr(angleTokens) }
+            if ended == 0x3A && routeAddress == nil {
+                // group = display-name ":" [group-list] ";"
+                addresses.append(IMAPAddress(mailbox: join(phrase), host: nil))
+                inGroup = true
+                continue
+            }
+            if var address = routeAddress {
+                address.name = phrase.isEmpty ? nil : join(phrase)
+                addresses.append(address)
+            } else if !local.isEmpty || sawAt {
+                addresses.append(IMAPAddress(mailbox: local, host: sawAt ? domain : nil))
+            }
+            if ended == 0x3B && inGroup {
+                addresses.append(IMAPAddress(mailbox: nil, host: nil))
+                inGroup = false
+            }
+        }
+        if inGroup && addresses.count < limit { addresses.append(IMAPAddress(mailbox: nil, host: nil)) }
+        return addresses
+    }
+
+    /// angle-addr's content: [obs-route ":"] addr-spec; the route is kept as written (`@a,@b`).
+    private static func routeAddr(_ tokens: [Token]) -> IMAPAddress {
+        var position = 0
+        var route: [UInt8] = []
+        if case .special(0x40)? = tokens.first, tokens.contains(where: { if case .special(0x3A) = $0 { true } else { false } }) {
+            while position < tokens.count {
+                let token = tokens[position]
+                position += 1
+                if case .special(0x3A) = token { break }
+                switch token {
+                case .special(let c): route.append(c)
+                case .word(let word, _): route += word
+                }
+            }
+        }
+        var local: [UInt8] = [], domain: [UInt8] = []
+        var sawAt = false
+        for token in tokens[position...] {
+            switch token {
+            case .special(0x40): sawAt = true
+            case .special(let c): if sawAt { domain.append(c) } else { local.append(c) }
+            case .word(let word, _): if sawAt { domain += word } else { local += word }
+            }
+        }
+        return IMAPAddress(adl: route.isEmpty ? nil : route, mailbox: local, host: sawAt ? domain : nil)
+    }
+
+    private static func join(_ words: [[UInt8]]) -> [UInt8] {
+        var result: [UInt8] = []
+        for word in words {
+            if !result.isEmpty && word.first != 0x2E { result.append(0x20) }
+            result += word
+        }
+        return result
+    }
+
+    /// Atoms, quoted strings (escapes undone) and specials; comments and white space dropped.
+    private static func tokenize(_ value: [UInt8]) -> [Token] {
+        var tokens: [Token] = []
+        var index = 0
+        let count = value.count
+        while index < count {
+            let byte = value[index]
+            if ASCII.isSpace(byte) {
+                index += 1
+            } else if byte == 0x28 {
+                var depth = 0
+                while index < count {
+                    let c = value[index]
+                    if c == 0x5C { index += 2; continue }
+                    if c == 0x28 { depth += 1 }
+                    if c == 0x29 { depth -= 1; if depth == 0 { index += 1; break } }
+                    index += 1
+                }
+            } else if byte == 0x22 {
+                var word: [UInt8] = []
+                index += 1
+                while index < count && value[index] != 0x22 {
+                    if value[index] == 0x5C && index + 1 < count { index += 1 }
+                    word.append(value[index])
+                    index += 1
+                }
+                index += 1
+                tokens.append(.word(word, quoted: true))
+            } else if byte == 0x5B {
+                // domain-literal, kept with its brackets
+                let start = index
+                while index < count && value[index] != 0x5D { index += 1 }
+                index = min(index + 1, count)
+                tokens.append(.word(Array(value[start..<index]), quoted: false))
+            } else if specials.contains(byte) {
+                tokens.append(.special(byte))
+                index += 1
+            } else {
+                let start = index
+                while index < count, !ASCII.isSpace(value[index]), !specials.contains(value[index]) { index += 1 }
+                tokens.append(.word(Array(value[start..<index]), quoted: false))
+            }
+        }
+        return tokens
+    }
+}
