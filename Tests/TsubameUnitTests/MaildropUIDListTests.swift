@@ -10,20 +10,20 @@ import Testing
 struct MaildropUIDListTests {
     let maildir = NSTemporaryDirectory() + "tsubame-maildrop-uidlist-\(UUID().uuidString)"
 
-    func write(_location: String, _ content: String) {
-        #expect(FileManager.default.createFile(atPath: "\(maildir)/\(_location)", contents: Data(content.utf8)))
+    func put(String, _ content: String) {
+        #expect(FileManager.default.createFile(atPath: "\(maildir)/\(location)", contents: Data(content.utf8)))
     }
 
     func makeMessages() throws {
         try MaildirStore.createMaildir(at: maildir)
-        write(_location: "cur/1700000000.M1P1Q1.h,S=2,W=3:2,S", "a\n")
-        write(_location: "new/1700000001.M1P1Q2.h,S=2,W=3", "b\n")
-        write(_location: "new/1700000002.M1P1Q3.h,S=2,W=3", "c\n")
+        put("cur/1700000000.M1P1Q1.h,S=2,W=3:2,S", "a\n")
+        put("new/1700000001.M1P1Q2.h,S=2,W=3", "b\n")
+        put("new/1700000002.M1P1Q3.h,S=2,W=3", "c\n")
     }
 
     @Test func thePFieldWinsAndTheOrderStays() throws {
         try makeMessages()
-        write(_location: "dovecot-uidlist", """
+        put("dovecot-uidlist", """
             3 V1700000000 N4 G0123456789abcdef0123456789abcdef
             1 W3 S2 P00000001dead :1700000000.M1P1Q1.h,S=2,W=3
             2 S2 W3 :1700000001.M1P1Q2.h,S=2,W=3
@@ -49,7 +49,7 @@ struct MaildropUIDListTests {
     ])
     func brokenOrForeignUIDListsFallBackToTheRule(uidlist: String) throws {
         try makeMessages()
-        write(_location: "dovecot-uidlist", uidlist)
+        put("dovecot-uidlist", uidlist)
         let entries = try Maildrop.scan(maildir: maildir)
         #expect(entries.map(\.uid) == ["1700000000.M1P1Q1.h", "1700000001.M1P1Q2.h", "1700000002.M1P1Q3.h"])
     }
@@ -71,7 +71,7 @@ struct MaildropUIDListTests {
 
     @Test func aUIDListWithoutTheFileLeavesOthersAlone() throws {
         try makeMessages()
-        write(_location: "dovecot-uidlist", "3 V1 N9\n7 P0dead :1600000000.M9P9Q9.h,S=2,W=3\n")
+        put("dovecot-uidlist", "3 V1 N9\n7 P0dead :1600000000.M9P9Q9.h,S=2,W=3\n")
         #expect(try Maildrop.scan(maildir: maildir).map(\.uid)
                 == ["1700000000.M1P1Q1.h", "1700000001.M1P1Q2.h", "1700000002.M1P1Q3.h"])
     }
