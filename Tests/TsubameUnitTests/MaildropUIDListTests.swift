@@ -10,7 +10,7 @@ import Testing
 struct MaildropUIDListTests {
     let maildir = NSTemporaryDirectory() + "tsubame-maildrop-uidlist-\(UUID().uuidString)"
 
-    func put(String, _ content: String) {
+    func put(_ location: String, _ content: String) {
         #expect(FileManager.default.createFile(atPath: "\(maildir)/\(location)", contents: Data(content.utf8)))
     }
 
