@@ -86,7 +86,6 @@ struct DeliveryObserverTests {
 
     @Test func seesEveryRecipientsMaildirAndTheFileName() async throws {
         pool.start()
-        defer { try? pool.syncShutdownGracefully() }
         let seen = NIOLockedValueBox<[(String, String, Bool)]>([])
         let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool) { maildir, fileName in
             // Already in new/ when we are told.
@@ -105,7 +104,6 @@ struct DeliveryObserverTests {
 
     @Test func aFailedDeliveryIsNotReported() async throws {
         pool.start()
-        defer { try? pool.syncShutdownGracefully() }
         let seen = NIOLockedValueBox<Int>(0)
         let store = MaildirStore(dataDirectory: root, hostname: "h", threadPool: pool) { _, _ in
             seen.withLockedValue { $0 += 1 }
