@@ -316,6 +316,9 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzDKIMSignature", ["MailAuthentication"]),
     ("FuzzSPFRecord", ["MailAuthentication"]),
     ("FuzzIMAPCommand", ["IMAPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzModifiedUTF7", ["IMAPStore"]),
+    ("FuzzUIDList", ["IMAPStore"]),
+    ("FuzzSubscriptions", ["IMAPStore"]),
     ("FuzzPKIReaders", [
         "TsubamePKI",
         .product(name: "X509", package: "swift-certificates"),

@@ -18,6 +18,7 @@ struct Delivery {
     func deliver(spool: inout SpoolFile) throws -> String {
         let fileName = name.fileName(size: spool.size, virtualSize: spool.virtualSize)
         var created: [String] = []
+        var deliveredMaildirs: [String] = []
         var directoriesToSync: [String] = []
         do {
             for mailbox in plan.mailboxes {
@@ -26,6 +27,7 @@ struct Delivery {
                 let target = "\(maildir)/new/\(fileName)"
                 try placeFile(from: spool.path, to: target, maildir: maildir)
                 created.append(target)
+                deliveredMaildirs.append(maildir)
                 directoriesToSync.append("\(maildir)/new")
             }
             if !plan.remoteRecipients.isEmpty {
@@ -51,6 +53,11 @@ struct Delivery {
             throw error
         }
         spool.remove()  // the links in new/ hold the data now
+        // Durable and committed (the queue rows too): the IMAP side may now give UIDs. Before
+        // the 250, so a client that reads its mail right after sees them numbered.
+        if let observer = store.deliveryObserver {
+            for maildir in deliveredMaildirs { observer(maildir, fileName) }
+        }
         return fileName
     }
 

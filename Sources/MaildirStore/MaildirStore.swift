@@ -62,13 +62,17 @@ public final class MaildirStore: Sendable {
     /// Where remote recipients go; nil only for stores that never see one (tests, tools).
     let queue: (any QueueIntake)?
     let queueFolder: QueueFolder
+    /// Told of every message placed in a local Maildir, once it is durable (see `DeliveryObserver`).
+    let deliveryObserver: DeliveryObserver?
 
-    public init(dataDirectory: String, hostname: String, threadPool: NIOThreadPool, queue: (any QueueIntake)? = nil) {
+    public init(dataDirectory: String, hostname: String, threadPool: NIOThreadPool, queue: (any QueueIntake)? = nil,
+                deliveryObserver: DeliveryObserver? = nil) {
         self.dataDirectory = dataDirectory
         self.hostname = hostname
         self.threadPool = threadPool
         self.queue = queue
         self.queueFolder = QueueFolder(dataDirectory: dataDirectory)
+        self.deliveryObserver = deliveryObserver
     }
 
     public var mailRoot: String { "\(dataDirectory)/mail" }

@@ -7,8 +7,10 @@ import NIOCore
 
 /// One message of a Maildir as a POP3 session sees it.
 public struct MaildropEntry: Sendable, Equatable {
-    /// Stable across sessions, restarts and the move from new/ to cur/: the file's unique
-    /// base name, as Dovecot's Maildir code derives it (RFC 1939 §7: 1-70 printable characters).
+    /// Stable across sessions, restarts and the move from new/ to cur/: the `P` field of the
+    /// file's record in `dovecot-uidlist` when it has one (a Maildir Dovecot's POP3 served),
+    /// else the file's unique base name, as Dovecot's Maildir code derives it (RFC 1939 §7:
+    /// 1-70 printable characters) — the value IMAPStore writes into `P`.
     public var uid: String
     /// Octets with CRLF line ends: Dovecot's W= from the name, so no body is read.
     public var size: Int
@@ -22,12 +24,13 @@ public enum Maildrop {
     /// W= (delivered by another program) is read to count its line ends.
     public static func scan(maildir: String) throws -> [MaildropEntry] {
         if !POSIX.fileExists("\(maildir)/new") { try MaildirStore.createMaildir(at: maildir) }
+        let fixedUIDLs = UIDListPOP3Reader.overrides(maildir: maildir)
         var found: [(order: (Int, Int), name: String, entry: MaildropEntry)] = []
         for folder in ["new", "cur"] {
             for name in try DirectoryListing.names(in: "\(maildir)/\(folder)") where !name.hasPrefix(".") {
                 let location = "\(folder)/\(name)"
                 let size = try virtualSize(ofFileNamed: name) ?? countVirtualSize(path: "\(maildir)/\(location)")
-                found.append((order(of: name), name, MaildropEntry(uid: uid(ofFileNamed: name), size: size, location: location)))
+                found.append((order(of: name), name, MaildropEntry(uid: uid(ofFileNamed: name, fixed: fixedUIDLs), size: size, location: location)))
             }
         }
         found.sort { $0.order != $1.order ? $0.order < $1.order : $0.name < $1.name }
@@ -55,6 +58,13 @@ public enum Maildrop {
             if (try? POSIX.syncDirectory("\(maildir)/\(folder)")) == nil { removedAll = false }
         }
         return removedAll
+    }
+
+    /// The uidlist's `P` for the file (keyed by the name up to ":", as Dovecot keys records), else
+    /// the rule below.
+    static func uid(ofFileNamed name: String, fixed: [String: String]) -> String {
+        if !fixed.isEmpty, let uidl = fixed[String(name.prefix { $0 != ":" })] { return uidl }
+        return uid(ofFileNamed: name)
     }
 
     static func uid(ofFileNamed name: String) -> String {
