@@ -335,7 +335,8 @@ def test_connections_per_user_and_address_are_bounded(imap_server):
     first, second = _logged_in_raw(imap_server), _logged_in_raw(imap_server)
     r = Raw(imap_server.imap_port)
     r.send(f"l LOGIN {ALICE} \"{PASSWORD}\"\r\n")
-    assert r.rest().startswith(b"* BYE [LIMIT] Maximum number of connections from user+IP exceeded")
+    assert r.until_tagged("l")[-1] == (b"l NO [UNAVAILABLE] Maximum number of connections from user+IP exceeded "
+                                       b"(max_user_connections_per_ip=2)\r\n")
     # Another user from the same address is not affected; a slot frees when a session ends.
     c = imap_server.imap()
     assert c.login("bob@test.example", PASSWORD)[0] == "OK"
