@@ -78,7 +78,12 @@ struct MailboxListing {
             var attributes: [String] = []
             if options.returnSubscribed && subscribed.contains(name) { attributes.append("\\Subscribed") }
             if !exists { attributes.append(options.extended ? "\\NonExistent" : "\\Noselect") }
-            if options.returnChildren { attributes.append(tree.hasChildren(name) ? "\\HasChildren" : "\\HasNoChildren") }
+            if options.returnChildren {
+                // With SUBSCRIBED selection Dovecot also counts subscribed names below (its
+                // listing walks the subscription tree): `Z` of a subscribed `Z.Y` has children.
+                let hasChildren = tree.hasChildren(name) || (options.selectSubscribed && subscriptions.contains { name.isAncestor(of: $0) })
+                attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
+            }
             if options.returnSpecialUse, exists, let special = MaildirFolders.specialUseAttribute(of: name) {
                 attributes.append(special)
             }

@@ -111,10 +111,15 @@ struct MailboxListingTests {
         #expect(try list(command) == expected)
     }
 
+    /// The parser refuses these already; the listing does not rely on it.
     @Test func refusals() throws {
-        for line in [#"LIST (RECURSIVEMATCH) "" "*""#, #"LIST (REMOTE RECURSIVEMATCH) "" "*""#] {
-            #expect(throws: MailboxListing.Refusal.self) { try list(line) }
+        let listing = MailboxListing(root: maildir.path)
+        for options: [IMAPListCommand.SelectionOption] in [[.recursiveMatch], [.remote, .recursiveMatch], [.other("X")]] {
+            let command = IMAPListCommand(selectionOptions: options, reference: IMAPMailboxName(""), patterns: [Array("*".utf8)])
+            #expect(throws: MailboxListing.Refusal.self) { try listing.list(command) { _, _ in nil } }
         }
+        let command = IMAPListCommand(reference: IMAPMailboxName(""), patterns: [Array("*".utf8)], returnOptions: [.other("X")])
+        #expect(throws: MailboxListing.Refusal.self) { try listing.list(command) { _, _ in nil } }
     }
 
     @Test func statusLeavesOutWhatTheCallbackDrops() throws {
