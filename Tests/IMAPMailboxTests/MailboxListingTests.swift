@@ -151,7 +151,7 @@ struct MailboxListingDovecotTests {
         #"LIST (SUBSCRIBED RECURSIVEMATCH) "" "%" RETURN (CHILDREN)"#, #"LIST (SPECIAL-USE SUBSCRIBED) "" "*""#,
         #"LIST (REMOTE) "" "%""#, #"LIST "" ("Sent" "X" "A.*")"#,
         #"LIST "" "%" RETURN (STATUS (MESSAGES UIDNEXT))"#, #"LIST "" "A*" RETURN (CHILDREN STATUS (MESSAGES))"#,
-        #"LSUB "" "*""#, #"LSUB "" "%""#, #"LSUB "" "A.%""#, #"LSUB "" "Z*""#, #"LSUB "" "inbox""#,
+        #"LSUB "" "*""#, #"LSUB "" "%""#, #"LSUB "" "A.%""#, #"LSUB "" "Z*""#, #"LSUB "" "inbox""#, #"LSUB "" """#, #"LSUB "A" "%""#,
     ]
 
     @Test func listingAgreesWithDovecot() throws {
