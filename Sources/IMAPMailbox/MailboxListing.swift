@@ -55,11 +55,12 @@ struct MailboxListing {
         if options.selectSubscribed {
             selected = subscriptions.filter(matches)
             if options.recursiveMatch {
-                // RFC 5258 §3.5: a matching name with a subscribed descendant the pattern does
-                // not reach is listed with CHILDINFO, subscribed or not.
-                for name in subscriptions where !matches(name) {
+                // RFC 5258 §3.5, as Dovecot reads it: a listed (subscribed, matching) name with
+                // any subscribed descendant gets CHILDINFO; an unsubscribed matching name is
+                // listed with CHILDINFO only for a subscribed descendant the pattern does not reach.
+                for name in subscriptions {
                     for ancestor in Self.ancestors(of: name) where matches(ancestor) {
-                        childInfo.insert(ancestor)
+                        if subscribed.contains(ancestor) || !matches(name) { childInfo.insert(ancestor) }
                     }
                 }
                 selected += childInfo.filter { !subscribed.contains($0) }

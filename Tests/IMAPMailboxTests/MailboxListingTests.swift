@@ -156,8 +156,8 @@ struct MailboxListingDovecotTests {
 
     @Test func listingAgreesWithDovecot() throws {
         let maildir = try ListingMaildir()
-        try maildir.makeFolders(["Sent", "Drafts", "Trash", "Junk", "Archive", "A.B", "A.B.C", "X", "Entw&APw-rfe"])
-        try maildir.subscribe(["Sent", "A.B", "Ghost", "Z.Y", "X", "INBOX"])
+        try maildir.makeFolders(["Sent", "Drafts", "Trash", "Junk", "Archive", "A.B", "A.B.C", "X", "Entw&APw-rfe", "My Folder", "P.Q.R"])
+        try maildir.subscribe(["Sent", "A.B", "Ghost", "Z.Y", "X", "INBOX", "P", "P.Q.R", "My Folder"])
         let dovecot = try ListingDovecotPeer(maildir: maildir.path)
         defer { dovecot.removeScratch() }
         for command in Self.commands {
