@@ -28,6 +28,8 @@ struct FolderCommandsTests {
         #expect(FolderCommands.create(name("Entw&APw-rfe.2024"), root: root).status.kind == .ok)
         #expect(maildir.exists(".Entw&APw-rfe.2024/new"))
         #expect(!maildir.exists(".Entw&APw-rfe"))  // Maildir++ needs no parent
+        #expect(FolderCommands.create(name("inbox.foo"), root: root).status.kind == .ok)
+        #expect(maildir.exists(".INBOX.foo/cur"))  // as Dovecot names it
         // A missing parent can be created later.
         #expect(FolderCommands.create(name("A"), root: root).status.kind == .ok)
     }
@@ -152,7 +154,7 @@ struct FolderCommandsDovecotTests {
 
     static let steps: [Step] = [
         .create("A.B.C"), .create("A.B."), .create("INBOX"), .create("A.B"), .create("bad/name"), .create("A..B"),
-        .create("~x"), .create("&Jjo"), .create("&Jjo-"), .subscribe("A.B"), .subscribe("Ghost"), .subscribe("A"),
+        .create("~x"), .create("&Jjo"), .create("&Jjo-"), .create("inbox.foo"), .create("INBOX.foo"), .subscribe("A.B"), .subscribe("Ghost"), .subscribe("A"),
         .subscribe("Inbox"), .unsubscribe("Nothing"), .delete("INBOX"), .delete("Nope"), .delete("A"),
         .rename("A.B", "Q"), .rename("Q", "Q.Z"), .rename("Q", "INBOX"), .rename("Nope", "Y"), .create("X"),
         .rename("X", "Q"), .subscribe("X"), .rename("X", "Y"), .delete("Q"), .create("Sent"),
