@@ -42,10 +42,11 @@ struct ListPatternTests {
     }
 
     @Test func boundedPatternsMatchNothing() {
-        #expect(!matches(String(repeating: "%a", count: 200), String(repeating: "a", count: 200)))
+        #expect(!matches(String(repeating: "%a", count: 33), String(repeating: "a", count: 66)))
         #expect(!matches(String(repeating: "a", count: ListPattern.maximumLength + 1), "a"))
         // Many wildcards below the limit still finish quickly.
-        #expect(!matches(String(repeating: "*a", count: 100) + "b", String(repeating: "a", count: 4000)))
+        #expect(!matches(String(repeating: "*a", count: 32) + "b", String(repeating: "a", count: 4000)))
+        #expect(matches(String(repeating: "*a", count: 32), String(repeating: "a", count: 4000)))
     }
 }
 
