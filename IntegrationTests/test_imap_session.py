@@ -8,11 +8,12 @@ import base64
 import imaplib
 import socket
 import ssl
+import time
 
 import pytest
 import scramp
 
-from conftest import BIN, IO_TIMEOUT, PASSWORD, plain_token
+from conftest import BIN, IO_TIMEOUT, PASSWORD, plain_token, sample_message
 
 ALICE = "alice@test.example"
 FAILED = b"NO [AUTHENTICATIONFAILED] Authentication failed."
@@ -275,3 +276,83 @@ def test_init_writes_both_imap_listeners_and_the_imap_table(datadir):
     assert 'imap = "0.0.0.0:143"' in config
     assert 'imaps = "0.0.0.0:993"' in config
     assert "append_limit = 0" in config and "max_user_connections_per_ip = 10" in config
+
+
+def _logged_in_raw(imap_server):
+    r = Raw(imap_server.imap_port)
+    r.send(f"l LOGIN {ALICE} \"{PASSWORD}\"\r\n")
+    assert r.until_tagged("l")[-1].startswith(b"l OK ")
+    return r
+
+
+@needs_mailbox
+def test_large_append_is_streamed_and_stored(imap_server):
+    """A literal above the inline threshold (64 KiB) goes to a file as it arrives; the message
+    comes back whole."""
+    c = imap_server.imap()
+    c.login(ALICE, PASSWORD)
+    body = b"Subject: big\r\n\r\n" + b"".join(b"line %06d of a large message\r\n" % i for i in range(20_000))
+    typ, data = c.append("INBOX", None, None, body)
+    assert typ == "OK", data
+    assert b"APPENDUID" in data[0]
+    c.select("INBOX")
+    typ, data = c.fetch("1", "(RFC822.SIZE BODY.PEEK[])")
+    assert typ == "OK"
+    assert data[0][1] == body
+    c.logout()
+
+
+@needs_mailbox
+def test_append_over_the_limit_refused_before_continuation(imap_server):
+    r = _logged_in_raw(imap_server)
+    r.send("a APPEND INBOX {999999999}\r\n")
+    assert r.line().startswith(b"a NO [TOOBIG] ")
+    r.send("b NOOP\r\n")
+    assert r.until_tagged("b")[-1].startswith(b"b OK")
+    r.close()
+
+
+@needs_mailbox
+def test_idle_sees_a_delivery_then_done(imap_server):
+    r = _logged_in_raw(imap_server)
+    r.send("s SELECT INBOX\r\n")
+    assert r.until_tagged("s")[-1].startswith(b"s OK ")
+    r.send("i IDLE\r\n")
+    assert r.line() == b"+ idling\r\n"
+    imap_server.deliver(ALICE, sample_message(1))
+    line = r.line()
+    while line.startswith(b"* OK") or b"RECENT" in line:
+        line = r.line()
+    assert line == b"* 1 EXISTS\r\n"
+    r.send("DONE\r\n")
+    assert r.until_tagged("i")[-1] == b"i OK Idle completed.\r\n"
+    r.close()
+
+
+@needs_mailbox
+@pytest.mark.imap_config(max_user_connections_per_ip=2)
+def test_connections_per_user_and_address_are_bounded(imap_server):
+    first, second = _logged_in_raw(imap_server), _logged_in_raw(imap_server)
+    r = Raw(imap_server.imap_port)
+    r.send(f"l LOGIN {ALICE} \"{PASSWORD}\"\r\n")
+    assert r.until_tagged("l")[-1] == (b"l NO [UNAVAILABLE] Maximum number of connections from user+IP exceeded "
+                                       b"(max_user_connections_per_ip=2)\r\n")
+    # Another user from the same address is not affected; a slot frees when a session ends.
+    c = imap_server.imap()
+    assert c.login("bob@test.example", PASSWORD)[0] == "OK"
+    first.send("o LOGOUT\r\n")
+    first.rest()
+    time.sleep(0.5)   # the server frees the slot as the connection ends, just after its close
+    third = _logged_in_raw(imap_server)
+    for conn in (second, third, r, first):
+        conn.close()
+
+
+@needs_mailbox
+def test_shutdown_says_bye(imap_server):
+    r = _logged_in_raw(imap_server)
+    r.send("i IDLE\r\n")
+    assert r.line() == b"+ idling\r\n"
+    imap_server.terminate()
+    assert b"* BYE Server shutting down.\r\n" in r.rest()
+    r.close()

@@ -135,7 +135,12 @@ enum FolderCommands {
 
     static func parse(_ name: IMAPMailboxName) -> Parsed {
         do throws(MailboxName.Invalid) {
-            return .success(try MailboxName(imap: String(decoding: name.bytes, as: UTF8.self)))
+            let parsed = try MailboxName(imap: String(decoding: name.bytes, as: UTF8.self))
+            // Dovecot writes a folder below INBOX as "INBOX.x" whatever case the client used.
+            if parsed.levels.count > 1, parsed.levels[0] != "INBOX", parsed.levels[0].uppercased() == "INBOX" {
+                return .success(try MailboxName(levels: ["INBOX"] + parsed.levels.dropFirst()))
+            }
+            return .success(parsed)
         } catch {
             return .failure(no(.cannot, "Invalid mailbox name: \(reason(error))"))
         }

@@ -11,7 +11,7 @@ struct ListPattern {
     static let maximumLength = 8_192
     /// Each wildcard can keep one matcher state alive: this bounds a match to
     /// O(name length × wildcards).
-    static let maximumWildcards = 128
+    static let maximumWildcards = 32
 
     private enum Token: Equatable {
         case octet(UInt8)
@@ -47,38 +47,40 @@ struct ListPattern {
     /// the one name that is case-insensitive (RFC 3501 §5.1): `LIST "" "inbox"` finds it.
     func matches(_ name: [UInt8], inbox: Bool = false) -> Bool {
         guard usable else { return false }
-        // A set of positions in `tokens`, advanced one octet at a time (a Thompson NFA): each
-        // wildcard keeps at most its own state and its successor alive, so the set stays small.
-        var states = closure([0])
+        // The positions in `tokens` reachable so far, advanced one octet at a time (a Thompson
+        // NFA): each wildcard keeps at most itself and what follows it alive, so a step costs
+        // O(wildcards), never a backtracking blow-up.
+        var marked = [Bool](repeating: false, count: tokens.count + 1)
+        var states: [Int] = []
+        func add(_ start: Int, to list: inout [Int]) {
+            var state = start
+            while true {
+                if marked[state] { return }
+                marked[state] = true
+                list.append(state)
+                // A wildcard may match nothing: the next position is reachable too.
+                guard state < tokens.count, isWildcard(state) else { return }
+                state += 1
+            }
+        }
+        add(0, to: &states)
         for byte in name {
+            for state in states { marked[state] = false }
             var next: [Int] = []
             for state in states where state < tokens.count {
                 switch tokens[state] {
                 case .any:
-                    next.append(state)
+                    add(state, to: &next)
                 case .anyInLevel:
-                    if byte != UInt8(ascii: ".") { next.append(state) }
+                    if byte != UInt8(ascii: ".") { add(state, to: &next) }
                 case .octet(let expected):
-                    if expected == byte || (inbox && Self.upper(expected) == Self.upper(byte)) { next.append(state + 1) }
+                    if expected == byte || (inbox && Self.upper(expected) == Self.upper(byte)) { add(state + 1, to: &next) }
                 }
             }
             if next.isEmpty { return false }
-            states = closure(next)
+            states = next
         }
-        return states.contains(tokens.count)
-    }
-
-    /// Adds the positions after wildcards (a wildcard may match nothing); sorted, unique.
-    private func closure(_ states: [Int]) -> [Int] {
-        var result = Set<Int>()
-        for var state in states {
-            result.insert(state)
-            while state < tokens.count, isWildcard(state) {
-                state += 1
-                result.insert(state)
-            }
-        }
-        return result.sorted()
+        return marked[tokens.count]
     }
 
     private func isWildcard(_ index: Int) -> Bool {

@@ -55,11 +55,12 @@ struct MailboxListing {
         if options.selectSubscribed {
             selected = subscriptions.filter(matches)
             if options.recursiveMatch {
-                // RFC 5258 §3.5: a matching name with a subscribed descendant the pattern does
-                // not reach is listed with CHILDINFO, subscribed or not.
-                for name in subscriptions where !matches(name) {
+                // RFC 5258 §3.5, as Dovecot reads it: a listed (subscribed, matching) name with
+                // any subscribed descendant gets CHILDINFO; an unsubscribed matching name is
+                // listed with CHILDINFO only for a subscribed descendant the pattern does not reach.
+                for name in subscriptions {
                     for ancestor in Self.ancestors(of: name) where matches(ancestor) {
-                        childInfo.insert(ancestor)
+                        if subscribed.contains(ancestor) || !matches(name) { childInfo.insert(ancestor) }
                     }
                 }
                 selected += childInfo.filter { !subscribed.contains($0) }
@@ -78,7 +79,12 @@ struct MailboxListing {
             var attributes: [String] = []
             if options.returnSubscribed && subscribed.contains(name) { attributes.append("\\Subscribed") }
             if !exists { attributes.append(options.extended ? "\\NonExistent" : "\\Noselect") }
-            if options.returnChildren { attributes.append(tree.hasChildren(name) ? "\\HasChildren" : "\\HasNoChildren") }
+            if options.returnChildren {
+                // With SUBSCRIBED selection Dovecot also counts subscribed names below (its
+                // listing walks the subscription tree): `Z` of a subscribed `Z.Y` has children.
+                let hasChildren = tree.hasChildren(name) || (options.selectSubscribed && subscriptions.contains { name.isAncestor(of: $0) })
+                attributes.append(hasChildren ? "\\HasChildren" : "\\HasNoChildren")
+            }
             if options.returnSpecialUse, exists, let special = MaildirFolders.specialUseAttribute(of: name) {
                 attributes.append(special)
             }

@@ -256,7 +256,13 @@ public struct IMAPSession: Sendable {
             preconditionFailure("no login in progress")
         }
         state = .notAuthenticated
-        let text = refusal == .lockedOut ? "Too many failed logins, try again later." : "Temporary authentication failure."
+        let text: String
+        switch refusal {
+        case .lockedOut: text = "Too many failed logins, try again later."
+        case .unavailable: text = "Temporary authentication failure."
+        case .tooManyUserConnections(let maximum):
+            text = "Maximum number of connections from user+IP exceeded (max_user_connections_per_ip=\(maximum))"
+        }
         return bad(.tagged(tag, IMAPStatus(.no, code: .unavailable, text)))
     }
 

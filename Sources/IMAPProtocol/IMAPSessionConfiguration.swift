@@ -43,4 +43,7 @@ public enum IMAPLoginRefusal: Sendable, Equatable {
     case lockedOut
     /// The directory is busy, or the mail store failed.
     case unavailable
+    /// The user has this many sessions from this address already (Dovecot's
+    /// mail_max_userip_connections, whose answer this mirrors).
+    case tooManyUserConnections(Int)
 }

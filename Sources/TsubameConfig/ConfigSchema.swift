@@ -133,7 +133,7 @@ enum ConfigSchema {
         .integer("imap", "max_connections_per_ip", 1...1_000_000,
                  "Concurrent connections from one client IP on each IMAP listener.", \.imap.maxConnectionsPerIP),
         .integer("imap", "max_user_connections_per_ip", 1...100_000,
-                 "Logged-in IMAP connections of one user from one client IP (as Dovecot's mail_max_userip_connections); more get * BYE [LIMIT].",
+                 "Logged-in IMAP connections of one user from one client IP (as Dovecot's mail_max_userip_connections); more get NO [UNAVAILABLE] at login.",
                  \.imap.maxUserConnectionsPerIP),
         .integer("imap", "max_errors", 1...1000,
                  "Invalid commands in one IMAP session before * BYE and disconnect.", \.imap.maxErrors),

@@ -28,6 +28,8 @@ struct FolderCommandsTests {
         #expect(FolderCommands.create(name("Entw&APw-rfe.2024"), root: root).status.kind == .ok)
         #expect(maildir.exists(".Entw&APw-rfe.2024/new"))
         #expect(!maildir.exists(".Entw&APw-rfe"))  // Maildir++ needs no parent
+        #expect(FolderCommands.create(name("inbox.foo"), root: root).status.kind == .ok)
+        #expect(maildir.exists(".INBOX.foo/cur"))  // as Dovecot names it
         // A missing parent can be created later.
         #expect(FolderCommands.create(name("A"), root: root).status.kind == .ok)
     }
@@ -152,10 +154,12 @@ struct FolderCommandsDovecotTests {
 
     static let steps: [Step] = [
         .create("A.B.C"), .create("A.B."), .create("INBOX"), .create("A.B"), .create("bad/name"), .create("A..B"),
-        .create("~x"), .create("&Jjo"), .create("&Jjo-"), .subscribe("A.B"), .subscribe("Ghost"), .subscribe("A"),
+        .create("~x"), .create("&Jjo"), .create("&Jjo-"), .create("inbox.foo"), .create("INBOX.foo"), .subscribe("A.B"), .subscribe("Ghost"), .subscribe("A"),
         .subscribe("Inbox"), .unsubscribe("Nothing"), .delete("INBOX"), .delete("Nope"), .delete("A"),
         .rename("A.B", "Q"), .rename("Q", "Q.Z"), .rename("Q", "INBOX"), .rename("Nope", "Y"), .create("X"),
-        .rename("X", "Q"), .subscribe("X"), .rename("X", "Y"), .delete("Q"), .create("Sent"), .rename("INBOX", "Old"),
+        .rename("X", "Q"), .subscribe("X"), .rename("X", "Y"), .delete("Q"), .create("Sent"),
+        // Not RENAME INBOX: Dovecot 2.3 refuses it on Maildir ("NO [CANNOT] Renaming INBOX isn't
+        // supported"); we do what RFC 3501 §6.3.5 describes (renamingInboxMovesItsMessagesAndKeepsIt).
     ]
 
     @Test func folderCommandsAgreeWithDovecot() throws {
@@ -168,9 +172,15 @@ struct FolderCommandsDovecotTests {
             let outcome = step.run(root: ours.path)
             #expect(outcome.status.kind.rawValue == kind, "\(step.imap): Dovecot \(answer)")
         }
+        // Deliberate: Dovecot 2.3 lists a deleted folder whose child remains as selectable
+        // (`(\HasChildren) Q`) yet answers SELECT Q with "Mailbox doesn't exist"; we say \Noselect
+        // (RFC 3501 §6.3.4), as Dovecot itself does for a top-level implied parent.
+        let knownDifferences = [#"* LIST (\HasChildren) "." Q"#: #"* LIST (\Noselect \HasChildren) "." Q"#]
         for command in [#"LIST "" "*""#, #"LSUB "" "*""#] {
-            let dovecotLines = normalisedGroups(try dovecot.imap("t " + command).components(separatedBy: "\r\n"))
-            #expect(normalisedGroups(try listing(command, root: ours.path)) == dovecotLines, "\(command)")
+            let dovecotLines = normalisedGroups(try dovecot.imap("t " + command).components(separatedBy: "\r\n")
+                .map { knownDifferences[$0] ?? $0 })
+            let ourLines = normalisedGroups(try listing(command, root: ours.path))
+            #expect(ourLines == dovecotLines, "\(command)")
         }
     }
 }

@@ -56,7 +56,7 @@ func wireLines(_ responses: [IMAPResponse]) -> [String] {
     responses.map { response in
         var buffer = IMAPResponseEncoder.encode(response)
         let text = buffer.readString(length: buffer.readableBytes) ?? ""
-        return text.hasSuffix("\r\n") ? String(text.dropLast(2)) : text
+        return text.hasSuffix("\r\n") ? String(text.dropLast()) : text  // "\r\n" is one Character
     }
 }
 
@@ -145,7 +145,9 @@ struct ListingDovecotPeer {
 
 /// Dovecot's untagged LIST/LSUB/STATUS lines, normalised for comparison: \Marked and \UnMarked
 /// (which Dovecot sends from its index, and we never) dropped; each STATUS stays after its LIST;
-/// the groups sorted (LIST order is not defined by RFC 3501, Dovecot's is readdir order).
+/// the groups sorted (LIST order is not defined by RFC 3501, Dovecot's is readdir order);
+/// the CHILDINFO tag unquoted (our encoder writes the astring quoted, Dovecot as an atom: both
+/// are RFC 5258's `mbox-list-extended-item-tag = astring`).
 func normalisedGroups(_ lines: [String]) -> [String] {
     var groups: [String] = []
     for line in lines where line.hasPrefix("* LIST ") || line.hasPrefix("* LSUB ") || line.hasPrefix("* STATUS ") {
@@ -153,6 +155,7 @@ func normalisedGroups(_ lines: [String]) -> [String] {
         for attribute in [" \\UnMarked", "\\UnMarked ", "\\UnMarked", " \\Marked", "\\Marked ", "\\Marked"] {
             cleaned = cleaned.replacingOccurrences(of: attribute, with: "")
         }
+        cleaned = cleaned.replacingOccurrences(of: "(\"CHILDINFO\" (", with: "(CHILDINFO (")
         if cleaned.hasPrefix("* STATUS "), !groups.isEmpty {
             groups[groups.count - 1] += " | " + cleaned
         } else {

@@ -61,6 +61,13 @@ struct IMAPSessionAuthenticationTests {
             (.loginRefused(.unavailable), tagged("a", .no, .unavailable, "Temporary authentication failure.")),
             (.command("b NAMESPACE"), tagged("b", .bad, "Command not allowed before login.")),
         ]),
+        ("LOGIN over the per-user-and-address bound, as Dovecot answers it", [
+            (.command("a LOGIN alice@x secret"), .verifyCredentials(user: "alice@x", password: "secret", method: .login)),
+            (.credentialsVerified("alice@x"), .openAccount(user: "alice@x")),
+            (.loginRefused(.tooManyUserConnections(10)),
+             tagged("a", .no, .unavailable, "Maximum number of connections from user+IP exceeded (max_user_connections_per_ip=10)")),
+            (.command("b NOOP"), tagged("b", .ok, "NOOP completed.")),
+        ]),
         ("AUTHENTICATE PLAIN with SASL-IR", [
             (.command("a AUTHENTICATE PLAIN \(b64("\0alice@x\0secret"))"),
              .verifyCredentials(user: "alice@x", password: "secret", method: .sasl(.plain))),

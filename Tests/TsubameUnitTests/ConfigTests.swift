@@ -82,14 +82,14 @@ struct ConfigTests {
         hostname = "mx.example.org"
         [listeners]
         smtp = "0.0.0.0:25"
-        [limits.imap]
+        [limits.jmap]
         max_connections = 4
         [limits.smtp]
         max_connections = 0
         colour = 1
         """
         guard case .failure(let issues) = ConfigLoader.parse(text) else { Issue.record("accepted"); return }
-        #expect(issues.issues.map(\.key).sorted() == ["limits.imap", "limits.smtp.colour", "limits.smtp.max_connections"])
+        #expect(issues.issues.map(\.key).sorted() == ["limits.jmap", "limits.smtp.colour", "limits.smtp.max_connections"])
     }
 
     @Test func authSettingsParse() throws {
@@ -146,7 +146,7 @@ struct ConfigTests {
 
         [listeners]
         smtp = "0.0.0.0:99999"
-        imap = "0.0.0.0:143"
+        jmap = "0.0.0.0:143"
 
         [smtp]
         max_recipients = "many"
@@ -154,7 +154,7 @@ struct ConfigTests {
         """
         guard case .failure(let issues) = ConfigLoader.parse(text) else { Issue.record("accepted"); return }
         let found = issues.issues.map { "\($0.line ?? 0) \($0.key)" }
-        #expect(found == ["2 colour", "4 listeners", "5 listeners.smtp", "6 listeners.imap", "9 smtp.max_recipients", "10 smtp.max_errors"])
+        #expect(found == ["2 colour", "4 listeners", "5 listeners.smtp", "6 listeners.jmap", "9 smtp.max_recipients", "10 smtp.max_errors"])
     }
 
     /// Found by FuzzConfig: toml++ (in TOMLKit 0.6.0) asserts and aborts on these headers.
@@ -246,5 +246,45 @@ struct ConfigTests {
         #expect(ListenAddress(parsing: "::1:25") == nil)
         #expect(ListenAddress(parsing: "host") == nil)
         #expect(ListenAddress(parsing: "host:70000") == nil)
+    }
+}
+
+@Suite("IMAP configuration")
+struct IMAPConfigTests {
+    @Test func imapListenersAndSettings() throws {
+        let text = """
+        hostname = "mx.example.org"
+        [listeners]
+        imap = "0.0.0.0:143"
+        imaps = "[::]:993"
+        [smtp]
+        max_message_size = 1000000
+        [imap]
+        max_user_connections_per_ip = 3
+        allow_plaintext = "never"
+        [limits.imaps]
+        max_connections = 7
+        """
+        guard case .success(let config) = ConfigLoader.parse(text) else { Issue.record("refused"); return }
+        #expect(config.listeners[.imap] == ListenAddress(host: "0.0.0.0", port: 143))
+        #expect(config.listeners[.imaps] == ListenAddress(host: "::", port: 993))
+        #expect(config.imap.maxUserConnectionsPerIP == 3)
+        #expect(config.imap.allowPlaintext == .never)
+        // append_limit 0 (the default): the SMTP size limit.
+        #expect(config.imap.effectiveAppendLimit(smtp: config.smtp) == 1_000_000)
+        #expect(config.maximumConnections(for: .imaps) == 7)
+        #expect(config.maximumConnections(for: .imap) == config.imap.maxConnections)
+        #expect(config.tls.mode(for: .imap) == .optional)
+        #expect(config.tls.mode(for: .imaps) == .implicit)
+        #expect(ListenerName.imap.unprivilegedPort == 2143 && ListenerName.imaps.unprivilegedPort == 2993)
+    }
+
+    @Test func idleTimeoutBelowAMinuteIsRefused() {
+        let text = """
+        [imap]
+        idle_timeout = 10
+        """
+        guard case .failure(let issues) = ConfigLoader.parse(text) else { Issue.record("accepted"); return }
+        #expect(issues.issues.map(\.key).contains("imap.idle_timeout"))
     }
 }

@@ -72,12 +72,12 @@ extension IMAPServerHandler {
         let slot = "\(mailbox)\n\(connection.clientAddress)"
         let maximum = config.imap.maxUserConnectionsPerIP
         if server.userConnections.acquire(slot, maximumTotal: .max, maximumPerAddress: maximum) != nil {
-            // Dovecot's answer to mail_max_userip_connections: BYE, then the connection ends.
+            // Dovecot's answer to mail_max_userip_connections: the login's tagged NO [UNAVAILABLE];
+            // the connection stays, not logged in.
             logger.notice("login refused: too many connections for this user from this address",
                           metadata: ["user": "\(mailbox)"])
-            write(.untagged(.bye(.limit,
-                                 "Maximum number of connections from user+IP exceeded (max_user_connections_per_ip=\(maximum))")))
-            connection.close(context: context)
+            self.mailbox = nil
+            perform(session.loginRefused(.tooManyUserConnections(maximum)), context: context)
             return
         }
         userSlot = slot

@@ -138,6 +138,9 @@ final class IMAPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     func processInput(context: ChannelHandlerContext) {
         while !connection.isWaiting && !connection.isClosing {
             framer.deliversBlankLines = session.expectsSASLResponse
+            // Between commands the bounds follow the state (higher once logged in; the login
+            // itself completes asynchronously, so this is checked before every event).
+            if framer.isAtCommandStart { framer.limits = session.framerLimits }
             guard let event = framer.next(from: &input) else { break }
             switch event {
             case .frame(let frame):
@@ -159,8 +162,6 @@ final class IMAPServerHandler: LineConnectionHandler, RemovableChannelHandler {
                 logger.notice("unreadable command stream; disconnecting", metadata: ["error": "\(error.text)"])
                 perform(session.receiveFatal(error, tag: tag), context: context)
             }
-            // Between commands the bounds follow the state (higher after login).
-            if framer.isAtCommandStart { framer.limits = session.framerLimits }
         }
         closeIfQuiescing(context: context)
         connection.compact(&input)
