@@ -77,20 +77,23 @@ public enum TsubameServer {
         let authenticator = Authenticator(
             verifier: PasswordVerifier(directory: serverDirectory, maximumPending: configuration.auth.maxPending),
             settings: configuration.auth, credentials: serverDirectory)
-        let pop3Context = POP3ServerContext(
-            configuration: configBox, mailRoot: dataFolder.mailPath,
-            authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"))
-        // The server's one IMAP mail store. Delivery and POP3 will tell it about their changes
-        // (`imapMailStore.storeIfMade?.noteDelivery(…)` / `noteChange(…)`): hand it to them here.
+        // The server's one IMAP mail store. Delivery and POP3 tell it about their changes, so
+        // IMAP sessions (IDLE among them) see them at once.
         let imapMailStore = SharedIMAPMailStore(configuration: IMAPMailConfiguration(
             appendLimit: configuration.imap.effectiveAppendLimit(smtp: configuration.smtp)))
+        let pop3Context = POP3ServerContext(
+            configuration: configBox, mailRoot: dataFolder.mailPath,
+            authenticator: authenticator, storageThreads: storageThreads, tls: tls, logger: Logger(label: "pop3"),
+            imapMailStore: imapMailStore)
         let imapContext = IMAPServerContext(
             configuration: configBox, mailRoot: dataFolder.mailPath, authenticator: authenticator,
             storageThreads: storageThreads, mailStore: imapMailStore, tls: tls, logger: Logger(label: "imap"))
         // SMTP AUTH shares POP3's authenticator: one throttle and one lockout table for both.
         let submissionLimiter = SubmissionLimiter(settings: configuration.submission)
         let mailStore = MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname,
-                                     threadPool: storageThreads, queue: queueIntake)
+                                     threadPool: storageThreads, queue: queueIntake,
+                                     deliveryObserver: DeliveryUIDAssignment.observer(mailStore: imapMailStore,
+                                                                                      logger: Logger(label: "imap")))
         let smtpContext = SMTPServerContext(
             configuration: configBox,
             store: mailStore,

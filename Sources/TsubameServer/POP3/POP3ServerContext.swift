@@ -15,9 +15,13 @@ final class POP3ServerContext: Sendable {
     let openChannels = ChannelRegistry()
     let tls: TLSContextProvider
     let logger: Logger
+    /// Told when POP3 marks messages seen or deletes them, so IMAP sessions see it at once.
+    let imapMailStore: SharedIMAPMailStore?
 
     init(configuration: NIOLockedValueBox<TsubameConfiguration>, mailRoot: String,
-         authenticator: Authenticator, storageThreads: NIOThreadPool, tls: TLSContextProvider, logger: Logger) {
+         authenticator: Authenticator, storageThreads: NIOThreadPool, tls: TLSContextProvider, logger: Logger,
+         imapMailStore: SharedIMAPMailStore? = nil) {
+        self.imapMailStore = imapMailStore
         self.tls = tls
         self.configuration = configuration
         self.mailRoot = mailRoot

@@ -340,6 +340,7 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
         guard wantsMore && !piece.isLast else {
             state.finish(into: &output)
             session.messageSent(index: index, newLocation: piece.seenLocation)
+            if piece.seenLocation != nil, let maildir { server.imapMailStore?.storeIfMade?.noteChange(folderPath: maildir) }
             return
         }
         let allocator = context.channel.allocator
@@ -369,6 +370,7 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
             let removedAll = (try? result.get()) ?? false
             if !locations.isEmpty {
                 self.logger.info("deleted messages", metadata: ["count": "\(locations.count)", "complete": "\(removedAll)"])
+                self.server.imapMailStore?.storeIfMade?.noteChange(folderPath: maildir)
             }
             self.perform(self.session.updateFinished(removedAll: removedAll), context: context)
         }
