@@ -315,6 +315,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzDKIMSignature", ["MailAuthentication"]),
     ("FuzzSPFRecord", ["MailAuthentication"]),
     ("FuzzIMAPCommand", ["IMAPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+    ("FuzzMIMEMessage", ["IMAPMessage", "IMAPProtocol"]),
     ("FuzzPKIReaders", [
         "TsubamePKI",
         .product(name: "X509", package: "swift-certificates"),

@@ -16,6 +16,7 @@ enum AddressListParser {
         var addresses: [IMAPAddress] = []
         var position = 0
         var inGroup = false
+        var previousEnd: UInt8? = nil
         while position < tokens.count && addresses.count < limit {
             // One mailbox, a group start, or a group end, up to "," ";" or ":".
             var phrase: [[UInt8]] = []
@@ -66,8 +67,12 @@ enum AddressListParser {
                 address.name = phrase.isEmpty ? nil : join(phrase)
                 addresses.append(address)
             } else if !local.isEmpty || sawAt {
-                addresses.append(IMAPAddress(mailbox: local, host: sawAt ? domain : nil))
+                addresses.append(missingPartsNamed(IMAPAddress(mailbox: local, host: domain)))
+            } else if ended == 0x2C && previousEnd == 0x2C {
+                // "a, , b": Dovecot keeps the empty element as a missing address.
+                addresses.append(missingPartsNamed(IMAPAddress(mailbox: [], host: [])))
             }
+            previousEnd = ended
             if ended == 0x3B && inGroup {
                 addresses.append(IMAPAddress(mailbox: nil, host: nil))
                 inGroup = false
@@ -101,7 +106,15 @@ enum AddressListParser {
             case .word(let word, _): if sawAt { domain += word } else { local += word }
             }
         }
-        return IMAPAddress(adl: route.isEmpty ? nil : route, mailbox: local, host: sawAt ? domain : nil)
+        return missingPartsNamed(IMAPAddress(adl: route.isEmpty ? nil : route, mailbox: local, host: domain))
+    }
+
+    /// Dovecot's names for the parts a broken address lacks (`foo` → foo@MISSING_DOMAIN).
+    private static func missingPartsNamed(_ address: IMAPAddress) -> IMAPAddress {
+        var address = address
+        if address.mailbox?.isEmpty ?? true { address.mailbox = Array("MISSING_MAILBOX".utf8) }
+        if address.host?.isEmpty ?? true { address.host = Array("MISSING_DOMAIN".utf8) }
+        return address
     }
 
     private static func join(_ words: [[UInt8]]) -> [UInt8] {

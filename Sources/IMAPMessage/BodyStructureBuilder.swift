@@ -48,7 +48,7 @@ struct BodyStructureBuilder {
         }
         var parameters = type.parameters
         if type.isType("text") && type.parameter("charset") == nil {
-            parameters.insert(IMAPBodyParameter("charset", "us-ascii"), at: 0)
+            parameters.append(IMAPBodyParameter("charset", "us-ascii"))
         }
         var fields = IMAPBodyFields(octets: part.bodyEnd - part.bodyStart)
         fields.parameters = parameters

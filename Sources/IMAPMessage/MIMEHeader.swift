@@ -54,19 +54,22 @@ struct MIMEHeader: Sendable {
         return fields.first { ASCII.equalsIgnoringCase(bytes[$0.nameStart..<$0.nameEnd], wanted) }
     }
 
-    /// The unfolded value of the first field called `name`, white space trimmed at both ends.
+    /// The unfolded value of the first field called `name`.
     func value(_ name: String, in bytes: [UInt8]) -> [UInt8]? {
         field(name, in: bytes).map { MIMEHeader.unfoldedValue($0, in: bytes) }
     }
 
-    /// The value with its line ends removed (RFC 5322 §2.2.3 unfolding) and trimmed.
+    /// The value with its line ends removed (RFC 5322 §2.2.3 unfolding) and the white space
+    /// after the colon dropped; trailing white space stays, as Dovecot keeps it in ENVELOPE.
     static func unfoldedValue(_ field: HeaderField, in bytes: [UInt8]) -> [UInt8] {
         var value: [UInt8] = []
         value.reserveCapacity(field.end - field.valueStart)
-        for index in field.valueStart..<field.end where bytes[index] != 0x0D && bytes[index] != 0x0A {
+        var start = field.valueStart
+        while start < field.end && ASCII.isSpace(bytes[start]) { start += 1 }
+        for index in start..<field.end where bytes[index] != 0x0D && bytes[index] != 0x0A {
             value.append(bytes[index])
         }
-        return ASCII.trimmed(value)
+        return value
     }
 }
 

@@ -91,27 +91,18 @@ public struct ParsedMessage: Sendable {
                 guard number <= children.count else { return nil }
                 current = children[number - 1]
             default:
-                guard atMessage, number == 1 else { return nil }
+                // Dovecot answers `1` below any single part with that part itself.
+                guard number == 1 else { return nil }
             }
             atMessage = false
         }
         return (current, atMessage)
     }
 
-    /// The header with its blank line; a header that ends the message without one gets it
-    /// (Dovecot answers BODY[HEADER] that way).
+    /// The header with its blank line; a header that ends the message without one is answered
+    /// as it is (as Dovecot does).
     private func headerBytes(_ header: MIMEHeader) -> [UInt8] {
-        var result = Array(bytes[header.start..<header.end])
-        if !endsWithBlankLine(result) { result += crlfToEndHeader(result) }
-        return result
-    }
-
-    private func endsWithBlankLine(_ header: [UInt8]) -> Bool {
-        header.isEmpty || header.suffix(4) == [0x0D, 0x0A, 0x0D, 0x0A] || header.suffix(2) == [0x0A, 0x0A]
-    }
-
-    private func crlfToEndHeader(_ header: [UInt8]) -> [UInt8] {
-        header.last == 0x0A ? [0x0D, 0x0A] : [0x0D, 0x0A, 0x0D, 0x0A]
+        Array(bytes[header.start..<header.end])
     }
 
     /// HEADER.FIELDS / HEADER.FIELDS.NOT: the matching fields as written, in message order,
