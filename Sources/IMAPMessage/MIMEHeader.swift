@@ -59,17 +59,33 @@ struct MIMEHeader: Sendable {
         field(name, in: bytes).map { MIMEHeader.unfoldedValue($0, in: bytes) }
     }
 
-    /// The value with its line ends removed (RFC 5322 §2.2.3 unfolding) and the white space
-    /// after the colon dropped; trailing white space stays, as Dovecot keeps it in ENVELOPE.
+    /// The value with its line ends removed (RFC 5322 §2.2.3 unfolding; a TAB starting a
+    /// continuation line becomes a space, as Dovecot writes it) and the white space after the
+    /// colon dropped; trailing white space stays, as Dovecot keeps it in ENVELOPE.
     static func unfoldedValue(_ field: HeaderField, in bytes: [UInt8]) -> [UInt8] {
         var value: [UInt8] = []
         value.reserveCapacity(field.end - field.valueStart)
         var start = field.valueStart
         while start < field.end && ASCII.isSpace(bytes[start]) { start += 1 }
-        for index in start..<field.end where bytes[index] != 0x0D && bytes[index] != 0x0A {
-            value.append(bytes[index])
+        var afterLineEnd = false
+        for index in start..<field.end {
+            let byte = bytes[index]
+            if byte == 0x0D || byte == 0x0A {
+                afterLineEnd = true
+                continue
+            }
+            value.append(afterLineEnd && byte == 0x09 ? 0x20 : byte)
+            afterLineEnd = false
         }
         return value
+    }
+
+    /// Whether the header ends with its blank line (a message of header only has none).
+    func hasBlankLine(in bytes: [UInt8]) -> Bool {
+        guard end > start, bytes[end - 1] == 0x0A else { return false }
+        var lineStart = end - 1
+        if lineStart > start && bytes[lineStart - 1] == 0x0D { lineStart -= 1 }
+        return lineStart == start || bytes[lineStart - 1] == 0x0A
     }
 }
 

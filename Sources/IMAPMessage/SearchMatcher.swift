@@ -158,7 +158,7 @@ private struct SearchContext<Candidate: SearchCandidate> {
             }
             var value = TextDecoding.decodeHeaderValue(MIMEHeader.unfoldedValue(field, in: bytes))
             if names == nil { value = Array(bytes[field.nameStart..<field.valueStart]) + [0x20] + value }
-            if TextFolding.contains(TextFolding.folded(value), needle) { return true }
+            if TextFolding.containsFolding(value, needle) { return true }
         }
         return false
     }
@@ -172,7 +172,7 @@ private struct SearchContext<Candidate: SearchCandidate> {
             Self.collectText(message.root, bytes: message.bytes, into: &texts)
             bodyText = texts
         }
-        return bodyText!.contains { TextFolding.contains($0, needle) }
+        return bodyText!.contains { TextFolding.containsFolding($0, needle) }
     }
 
     private static func collectHeaders(_ part: MIMEPart, into headers: inout [MIMEHeader]) {
@@ -194,7 +194,7 @@ private struct SearchContext<Candidate: SearchCandidate> {
             guard !part.opaque, part.contentType.isType("text") else { return }
             let encoding = part.header.value("Content-Transfer-Encoding", in: bytes) ?? []
             let raw = TextDecoding.decodeTransfer(bytes[part.bodyStart..<part.bodyEnd], encoding: encoding)
-            texts.append(TextFolding.folded(TextDecoding.utf8(raw, charset: part.contentType.parameter("charset"))))
+            texts.append(TextDecoding.utf8(raw, charset: part.contentType.parameter("charset")))
         }
     }
 }
