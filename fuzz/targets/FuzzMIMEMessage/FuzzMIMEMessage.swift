@@ -28,7 +28,15 @@ func fuzzMIMEMessage(_ input: FuzzInput) {
         precondition(header + text == bytes, "HEADER + TEXT is the message")
     }
     var visited = 0
-    walk(structure, path: [], message: message, visited: &visited)
+    fetchSections(path: [], message: message)
+    // RFC 3501 §6.4.5: a multipart message's parts are 1, 2, …; any other message's body is 1.
+    if case .multipart(let multipart) = structure {
+        for (index, part) in multipart.parts.enumerated() {
+            walk(part, path: [index + 1], message: message, visited: &visited)
+        }
+    } else {
+        walk(structure, path: [1], message: message, visited: &visited)
+    }
     let keys: [IMAPSearchKey] = [.body([0x61]), .text([0xC3, 0xA9]), .from([0x40]), .header(field: Array("x".utf8), value: []),
                                  .sentOn(IMAPDate(year: 2000, month: 1, day: 1)), .subject([0x3D])]
     struct Candidate: SearchCandidate {
@@ -45,9 +53,8 @@ func fuzzMIMEMessage(_ input: FuzzInput) {
     }
 }
 
-private func walk(_ structure: IMAPBodyStructure, path: [Int], message: ParsedMessage, visited: inout Int) {
-    visited += 1
-    guard visited < 400 else { return }
+/// BODY.PEEK[path…] in every form, with a partial, through FetchResponder and the encoder.
+private func fetchSections(path: [Int], message: ParsedMessage) {
     let texts: [IMAPSection.Text?] = [nil, .mime, .header, .text, .headerFields([Array("subject".utf8)]),
                                       .headerFieldsNot([Array("from".utf8)])]
     for text in texts where !(path.isEmpty && text == .mime) {
@@ -61,6 +68,12 @@ private func walk(_ structure: IMAPBodyStructure, path: [Int], message: ParsedMe
                                          message: message, includeUID: true)
         for item in items { _ = IMAPResponseEncoder.encodeFetchItem(item) }
     }
+}
+
+private func walk(_ structure: IMAPBodyStructure, path: [Int], message: ParsedMessage, visited: inout Int) {
+    visited += 1
+    guard visited < 400 else { return }
+    fetchSections(path: path, message: message)
     switch structure {
     case .multipart(let multipart):
         for (index, part) in multipart.parts.enumerated() {
