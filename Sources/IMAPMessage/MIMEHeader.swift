@@ -59,6 +59,14 @@ struct MIMEHeader: Sendable {
         field(name, in: bytes).map { MIMEHeader.unfoldedValue($0, in: bytes) }
     }
 
+    /// The unfolded value of the last field called `name`: ENVELOPE takes the last of repeated
+    /// fields, as Dovecot does.
+    func lastValue(_ name: String, in bytes: [UInt8]) -> [UInt8]? {
+        let wanted = Array(name.utf8)
+        return fields.last { ASCII.equalsIgnoringCase(bytes[$0.nameStart..<$0.nameEnd], wanted) }
+            .map { MIMEHeader.unfoldedValue($0, in: bytes) }
+    }
+
     /// The value with its line ends removed (RFC 5322 §2.2.3 unfolding; a TAB starting a
     /// continuation line becomes a space, as Dovecot writes it) and the white space after the
     /// colon dropped; trailing white space stays, as Dovecot keeps it in ENVELOPE.
@@ -70,8 +78,13 @@ struct MIMEHeader: Sendable {
         var afterLineEnd = false
         for index in start..<field.end {
             let byte = bytes[index]
-            if byte == 0x0D || byte == 0x0A {
+            if byte == 0x0A || (byte == 0x0D && index + 1 < field.end && bytes[index + 1] == 0x0A) {
                 afterLineEnd = true
+                continue
+            }
+            if byte == 0x0D {
+                // A CR alone is no line end: Dovecot shows it as a space.
+                value.append(0x20)
                 continue
             }
             value.append(afterLineEnd && byte == 0x09 ? 0x20 : byte)

@@ -57,6 +57,15 @@ import Testing
         #expect(envelope.bcc.map { utf8String($0.mailbox) } == ["a", "MISSING_MAILBOX", "c"])
     }
 
+    @Test(arguments: [
+        (TrickyMessages.oddAddresses, #"ENVELOPE (NIL NIL ((NIL NIL "a" "b")) (("Quoted x" NIL "q" "x")) ((NIL NIL "user" "[1.2.3.4]")) (("Comment Name" NIL "a" "b")(NIL NIL "empty" "name")(NIL NIL "first.last" "dot.example")("a@b" NIL "c" "d")) (("=?utf-8?q?Gr=C3=BCn?=" NIL "gruen" "example.de")(NIL NIL "undisclosed" NIL)(NIL NIL NIL NIL)(NIL NIL "x" "y")) NIL "<x@y> <z@w>" "<a@b> (comment)")"#),
+        (TrickyMessages.crInside, #"ENVELOPE (NIL "cr inside" NIL NIL NIL NIL NIL NIL NIL NIL)"#),
+        (TrickyMessages.upperCaseMultipart, #"ENVELOPE (NIL "second" NIL NIL NIL NIL NIL NIL NIL NIL)"#),
+    ])
+    func envelopes(_ message: String, _ expected: String) {
+        #expect(wire(.envelope(parse(message).envelope)) == expected)
+    }
+
     @Test func tenThousandAddressesStayLinear() {
         let list = (0..<10_000).map { "\"User \($0)\" <user\($0)@example.com>" }.joined(separator: ",\n ")
         let message = parse("To: \(list)\nSubject: many\n\nbody\n")

@@ -156,11 +156,29 @@ enum TrickyMessages {
 
     static let textNoCharsetParams = "Content-Type: text/html; format=flowed; delsp=yes\nContent-Transfer-Encoding: QUOTED-PRINTABLE\n\n=3Cb=3E\n"
 
+    static let upperCaseMultipart = "Subject: first\nSubject: second\nContent-Type: MULTIPART/ALTERNATIVE; BOUNDARY=\"b c\"\n\n--b c\nContent-Type: TEXT/PLAIN; CHARSET=UTF-8\n\nSchöne Grüße\n--b c  \n\n8bit without header é\n--b c--\n"
+
+    static let oddAddresses = #"""
+        From: <a@b>
+        Sender: "Quoted "x"" <q@x>
+        Reply-To: user@[1.2.3.4]
+        To: a@b (Comment Name), "" <empty@name>, first.last@dot.example, "a@b" <c@d>
+        Cc: =?utf-8?q?Gr=C3=BCn?= <gruen@example.de>, undisclosed:;, x@y
+        Message-ID: <a@b> (comment)
+        In-Reply-To: <x@y> <z@w>
+
+        text
+
+        """#
+
+    static let crInside = "Subject: cr\rinside\nContent-Type: text/plain\n\nline one\rstill one\nline two\n"
+
     static let all: [(name: String, text: String)] = [
         ("mixed", mixed), ("noContentType", noContentType), ("digest", digest), ("typeWithoutSubtype", typeWithoutSubtype),
         ("multipartWithoutBoundary", multipartWithoutBoundary), ("boundaryNeverFound", boundaryNeverFound),
         ("nested", nested), ("headerOnly", headerOnly), ("addresses", addresses), ("encodedWords", encodedWords),
         ("base64Latin", base64Latin), ("rfc2231", rfc2231), ("crlfFolding", crlfFolding),
-        ("textNoCharsetParams", textNoCharsetParams),
+        ("textNoCharsetParams", textNoCharsetParams), ("upperCaseMultipart", upperCaseMultipart),
+        ("oddAddresses", oddAddresses), ("crInside", crInside),
     ]
 }
