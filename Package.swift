@@ -319,6 +319,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzModifiedUTF7", ["IMAPStore"]),
     ("FuzzUIDList", ["IMAPStore"]),
     ("FuzzSubscriptions", ["IMAPStore"]),
+    ("FuzzMIMEMessage", ["IMAPMessage", "IMAPProtocol"]),
     ("FuzzPKIReaders", [
         "TsubamePKI",
         .product(name: "X509", package: "swift-certificates"),

@@ -5,8 +5,10 @@ import IMAPProtocol
 /// at most `limit` addresses are kept.
 enum AddressListParser {
     private enum Token {
-        case word([UInt8], quoted: Bool)
+        /// An atom or a quoted string; `spaced` when white space came before it.
+        case word([UInt8], spaced: Bool)
         case special(UInt8)
+        case comment([UInt8])
     }
 
     private static let specials: Set<UInt8> = Set("()<>[]:;@\\,.\"".utf8)
@@ -16,6 +18,7 @@ enum AddressListParser {
         var addresses: [IMAPAddress] = []
         var position = 0
         var inGroup = false
+        var previousEnd: UInt8? = nil
         while position < tokens.count && addresses.count < limit {
             // One mailbox, a group start, or a group end, up to "," ";" or ":".
             var phrase: [[UInt8]] = []
@@ -25,6 +28,7 @@ enum AddressListParser {
             var angle = false
             var angleTokens: [Token] = []
             var routeAddress: IMAPAddress? = nil
+            var trailingComment: [UInt8]? = nil
             var ended: UInt8? = nil
             while position < tokens.count {
                 let token = tokens[position]
@@ -39,6 +43,9 @@ enum AddressListParser {
                     continue
                 }
                 switch token {
+                case .comment(let text):
+                    // `a@b (Name)`: Dovecot takes a comment after the address as its name.
+                    if sawAt && trailingComment == nil { trailingComment = text }
                 case .special(let c):
                     switch c {
                     case 0x3C: angle = true
@@ -49,9 +56,12 @@ enum AddressListParser {
                     case 0x2C, 0x3B, 0x3A: ended = c
                     default: break
                     }
-                case .word(let word, _):
+                case .word(let word, let spaced):
                     if sawAt { domain += word } else { local += word }
-                    if routeAddress == nil { phrase.append(word) }
+                    if routeAddress == nil {
+                        // Adjacent words join without a space, as written (`"a "b""` → `a b`).
+                        if !spaced, !phrase.isEmpty { phrase[phrase.count - 1] += word } else { phrase.append(word) }
+                    }
                 }
                 if ended != nil { break }
             }
@@ -63,11 +73,18 @@ enum AddressListParser {
                 continue
             }
             if var address = routeAddress {
-                address.name = phrase.isEmpty ? nil : join(phrase)
+                let name = join(phrase)
+                address.name = name.isEmpty ? nil : name
                 addresses.append(address)
             } else if !local.isEmpty || sawAt {
-                addresses.append(IMAPAddress(mailbox: local, host: sawAt ? domain : nil))
+                var address = missingPartsNamed(IMAPAddress(mailbox: local, host: domain))
+                if let trailingComment, !trailingComment.isEmpty { address.name = trailingComment }
+                addresses.append(address)
+            } else if ended == 0x2C && previousEnd == 0x2C {
+                // "a, , b": Dovecot keeps the empty element as a missing address.
+                addresses.append(missingPartsNamed(IMAPAddress(mailbox: [], host: [])))
             }
+            previousEnd = ended
             if ended == 0x3B && inGroup {
                 addresses.append(IMAPAddress(mailbox: nil, host: nil))
                 inGroup = false
@@ -89,6 +106,7 @@ enum AddressListParser {
                 switch token {
                 case .special(let c): route.append(c)
                 case .word(let word, _): route += word
+                case .comment: break
                 }
             }
         }
@@ -99,9 +117,18 @@ enum AddressListParser {
             case .special(0x40): sawAt = true
             case .special(let c): if sawAt { domain.append(c) } else { local.append(c) }
             case .word(let word, _): if sawAt { domain += word } else { local += word }
+            case .comment: break
             }
         }
-        return IMAPAddress(adl: route.isEmpty ? nil : route, mailbox: local, host: sawAt ? domain : nil)
+        return missingPartsNamed(IMAPAddress(adl: route.isEmpty ? nil : route, mailbox: local, host: domain))
+    }
+
+    /// Dovecot's names for the parts a broken address lacks (`foo` → foo@MISSING_DOMAIN).
+    private static func missingPartsNamed(_ address: IMAPAddress) -> IMAPAddress {
+        var address = address
+        if address.mailbox?.isEmpty ?? true { address.mailbox = Array("MISSING_MAILBOX".utf8) }
+        if address.host?.isEmpty ?? true { address.host = Array("MISSING_DOMAIN".utf8) }
+        return address
     }
 
     private static func join(_ words: [[UInt8]]) -> [UInt8] {
@@ -113,24 +140,35 @@ enum AddressListParser {
         return result
     }
 
-    /// Atoms, quoted strings (escapes undone) and specials; comments and white space dropped.
+    /// Atoms, quoted strings (escapes undone), specials and comments (their text, for a name);
+    /// white space only marks the word after it.
     private static func tokenize(_ value: [UInt8]) -> [Token] {
         var tokens: [Token] = []
         var index = 0
         let count = value.count
+        var spaced = false
         while index < count {
             let byte = value[index]
             if ASCII.isSpace(byte) {
                 index += 1
+                spaced = true
+                continue
             } else if byte == 0x28 {
                 var depth = 0
+                var text: [UInt8] = []
                 while index < count {
                     let c = value[index]
-                    if c == 0x5C { index += 2; continue }
-                    if c == 0x28 { depth += 1 }
+                    if c == 0x5C {
+                        if index + 1 < count { text.append(value[index + 1]) }
+                        index += 2
+                        continue
+                    }
+                    if c == 0x28 { depth += 1; if depth == 1 { index += 1; continue } }
                     if c == 0x29 { depth -= 1; if depth == 0 { index += 1; break } }
+                    text.append(c)
                     index += 1
                 }
+                tokens.append(.comment(text))
             } else if byte == 0x22 {
                 var word: [UInt8] = []
                 index += 1
@@ -140,21 +178,22 @@ enum AddressListParser {
                     index += 1
                 }
                 index += 1
-                tokens.append(.word(word, quoted: true))
+                tokens.append(.word(word, spaced: spaced))
             } else if byte == 0x5B {
                 // domain-literal, kept with its brackets
                 let start = index
                 while index < count && value[index] != 0x5D { index += 1 }
                 index = min(index + 1, count)
-                tokens.append(.word(Array(value[start..<index]), quoted: false))
+                tokens.append(.word(Array(value[start..<index]), spaced: spaced))
             } else if specials.contains(byte) {
                 tokens.append(.special(byte))
                 index += 1
             } else {
                 let start = index
                 while index < count, !ASCII.isSpace(value[index]), !specials.contains(value[index]) { index += 1 }
-                tokens.append(.word(Array(value[start..<index]), quoted: false))
+                tokens.append(.word(Array(value[start..<index]), spaced: spaced))
             }
+            spaced = false
         }
         return tokens
     }

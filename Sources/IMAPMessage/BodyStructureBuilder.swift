@@ -9,21 +9,21 @@ struct BodyStructureBuilder {
 
     func envelope(_ header: MIMEHeader) -> IMAPEnvelope {
         func addresses(_ name: String) -> [IMAPAddress] {
-            header.value(name, in: bytes).map { AddressListParser.parse($0, limit: limits.maximumAddresses) } ?? []
+            header.lastValue(name, in: bytes).map { AddressListParser.parse($0, limit: limits.maximumAddresses) } ?? []
         }
         let from = addresses("From")
         let sender = addresses("Sender")
         let replyTo = addresses("Reply-To")
         return IMAPEnvelope(
-            date: nonEmpty(header.value("Date", in: bytes)),
-            subject: nonEmpty(header.value("Subject", in: bytes)),
+            date: nonEmpty(header.lastValue("Date", in: bytes)),
+            subject: nonEmpty(header.lastValue("Subject", in: bytes)),
             from: from,
             // RFC 3501 §7.4.2: sender and reply-to default to from.
             sender: sender.isEmpty ? from : sender,
             replyTo: replyTo.isEmpty ? from : replyTo,
             to: addresses("To"), cc: addresses("Cc"), bcc: addresses("Bcc"),
-            inReplyTo: nonEmpty(header.value("In-Reply-To", in: bytes)),
-            messageID: nonEmpty(header.value("Message-ID", in: bytes)))
+            inReplyTo: nonEmpty(header.lastValue("In-Reply-To", in: bytes)),
+            messageID: nonEmpty(header.lastValue("Message-ID", in: bytes)))
     }
 
     private func nonEmpty(_ value: [UInt8]?) -> [UInt8]? {
@@ -48,7 +48,7 @@ struct BodyStructureBuilder {
         }
         var parameters = type.parameters
         if type.isType("text") && type.parameter("charset") == nil {
-            parameters.insert(IMAPBodyParameter("charset", "us-ascii"), at: 0)
+            parameters.append(IMAPBodyParameter("charset", "us-ascii"))
         }
         var fields = IMAPBodyFields(octets: part.bodyEnd - part.bodyStart)
         fields.parameters = parameters

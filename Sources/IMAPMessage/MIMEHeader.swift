@@ -54,19 +54,51 @@ struct MIMEHeader: Sendable {
         return fields.first { ASCII.equalsIgnoringCase(bytes[$0.nameStart..<$0.nameEnd], wanted) }
     }
 
-    /// The unfolded value of the first field called `name`, white space trimmed at both ends.
+    /// The unfolded value of the first field called `name`.
     func value(_ name: String, in bytes: [UInt8]) -> [UInt8]? {
         field(name, in: bytes).map { MIMEHeader.unfoldedValue($0, in: bytes) }
     }
 
-    /// The value with its line ends removed (RFC 5322 §2.2.3 unfolding) and trimmed.
+    /// The unfolded value of the last field called `name`: ENVELOPE takes the last of repeated
+    /// fields, as Dovecot does.
+    func lastValue(_ name: String, in bytes: [UInt8]) -> [UInt8]? {
+        let wanted = Array(name.utf8)
+        return fields.last { ASCII.equalsIgnoringCase(bytes[$0.nameStart..<$0.nameEnd], wanted) }
+            .map { MIMEHeader.unfoldedValue($0, in: bytes) }
+    }
+
+    /// The value with its line ends removed (RFC 5322 §2.2.3 unfolding; a TAB starting a
+    /// continuation line becomes a space, as Dovecot writes it) and the white space after the
+    /// colon dropped; trailing white space stays, as Dovecot keeps it in ENVELOPE.
     static func unfoldedValue(_ field: HeaderField, in bytes: [UInt8]) -> [UInt8] {
         var value: [UInt8] = []
         value.reserveCapacity(field.end - field.valueStart)
-        for index in field.valueStart..<field.end where bytes[index] != 0x0D && bytes[index] != 0x0A {
-            value.append(bytes[index])
+        var start = field.valueStart
+        while start < field.end && ASCII.isSpace(bytes[start]) { start += 1 }
+        var afterLineEnd = false
+        for index in start..<field.end {
+            let byte = bytes[index]
+            if byte == 0x0A || (byte == 0x0D && index + 1 < field.end && bytes[index + 1] == 0x0A) {
+                afterLineEnd = true
+                continue
+            }
+            if byte == 0x0D {
+                // A CR alone is no line end: Dovecot shows it as a space.
+                value.append(0x20)
+                continue
+            }
+            value.append(afterLineEnd && byte == 0x09 ? 0x20 : byte)
+            afterLineEnd = false
         }
-        return ASCII.trimmed(value)
+        return value
+    }
+
+    /// Whether the header ends with its blank line (a message of header only has none).
+    func hasBlankLine(in bytes: [UInt8]) -> Bool {
+        guard end > start, bytes[end - 1] == 0x0A else { return false }
+        var lineStart = end - 1
+        if lineStart > start && bytes[lineStart - 1] == 0x0D { lineStart -= 1 }
+        return lineStart == start || bytes[lineStart - 1] == 0x0A
     }
 }
 

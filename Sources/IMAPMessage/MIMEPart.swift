@@ -93,8 +93,10 @@ struct MIMETreeParser {
                 if hasPrefix(delimiter, at: line, end: end) {
                     if let open = partStart {
                         var close = line
-                        if close > open && bytes[close - 1] == 0x0A { close -= 1 }
-                        if close > open && bytes[close - 1] == 0x0D { close -= 1 }
+                        if !endsWithNestedClose(open: open, line: line, childType: childType) {
+                            if close > open && bytes[close - 1] == 0x0A { close -= 1 }
+                            if close > open && bytes[close - 1] == 0x0D { close -= 1 }
+                        }
                         if !appendChild(&children, from: open, to: close, fullEnd: end, depth: depth, childType: childType) {
                             return children
                         }
@@ -134,6 +136,34 @@ struct MIMETreeParser {
         }
         children.append(parsePart(from: start, to: max(start, end), depth: depth + 1, defaultType: childType))
         return true
+    }
+
+    /// Dovecot reads a close delimiter's line end as part of that line: when a part's own
+    /// multipart (or its enclosed message's) closes right before this delimiter, the line end
+    /// between them stays in the part instead of going to this delimiter.
+    private func endsWithNestedClose(open: Int, line: Int, childType: MIMEPart.ContentType) -> Bool {
+        var end = line
+        guard end > open, bytes[end - 1] == 0x0A else { return false }
+        end -= 1
+        if end > open && bytes[end - 1] == 0x0D { end -= 1 }
+        var start = end
+        while start > open && bytes[start - 1] != 0x0A { start -= 1 }
+        guard end - start >= 5, bytes[start] == 0x2D, bytes[start + 1] == 0x2D,
+              bytes[end - 1] == 0x2D, bytes[end - 2] == 0x2D else { return false }
+        let candidate = Array(bytes[(start + 2)..<(end - 2)])
+        func boundary(headerFrom from: Int, defaultType: MIMEPart.ContentType) -> (MIMEPart.ContentType, Int) {
+            let header = MIMEHeader.parse(bytes, from: from, to: line)
+            var type = defaultType
+            if let value = header.value("Content-Type", in: bytes), let parsed = MIMEFieldValue.contentType(value) {
+                type = MIMEPart.ContentType(type: parsed.type, subtype: parsed.subtype, parameters: parsed.parameters, explicit: true)
+            }
+            return (type, header.end)
+        }
+        var (type, bodyStart) = boundary(headerFrom: open, defaultType: childType)
+        if type.isType("message") && type.isSubtype("rfc822") {
+            (type, bodyStart) = boundary(headerFrom: bodyStart, defaultType: .textPlain)
+        }
+        return type.isType("multipart") && type.parameter("boundary") == candidate
     }
 
     private func hasPrefix(_ prefix: [UInt8], at index: Int, end: Int) -> Bool {

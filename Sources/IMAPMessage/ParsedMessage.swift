@@ -80,6 +80,7 @@ public struct ParsedMessage: Sendable {
     func resolve(_ numbers: [Int]) -> (MIMEPart, isMessage: Bool)? {
         var current = root
         var atMessage = true  // `current` is a message whose body the next number addresses
+        var canRepeat = false  // `current` is a single part that one more `1` still names
         for number in numbers {
             guard number >= 1 else { return nil }
             if !atMessage, case .message(let inner) = current.kind, let enclosed = inner.first {
@@ -90,28 +91,23 @@ public struct ParsedMessage: Sendable {
             case .multipart(let children):
                 guard number <= children.count else { return nil }
                 current = children[number - 1]
+                canRepeat = true
             default:
-                guard atMessage, number == 1 else { return nil }
+                // Dovecot: `1` of a message whose body is one part is that body; `1` below a
+                // part of a multipart is that part once more (BODY[1.1] of a text/plain message
+                // is empty, BODY[3.1] of a multipart's text part is that part).
+                guard number == 1, atMessage || canRepeat else { return nil }
+                canRepeat = false
             }
             atMessage = false
         }
         return (current, atMessage)
     }
 
-    /// The header with its blank line; a header that ends the message without one gets it
-    /// (Dovecot answers BODY[HEADER] that way).
+    /// The header with its blank line; a header that ends the message without one is answered
+    /// as it is (as Dovecot does).
     private func headerBytes(_ header: MIMEHeader) -> [UInt8] {
-        var result = Array(bytes[header.start..<header.end])
-        if !endsWithBlankLine(result) { result += crlfToEndHeader(result) }
-        return result
-    }
-
-    private func endsWithBlankLine(_ header: [UInt8]) -> Bool {
-        header.isEmpty || header.suffix(4) == [0x0D, 0x0A, 0x0D, 0x0A] || header.suffix(2) == [0x0A, 0x0A]
-    }
-
-    private func crlfToEndHeader(_ header: [UInt8]) -> [UInt8] {
-        header.last == 0x0A ? [0x0D, 0x0A] : [0x0D, 0x0A, 0x0D, 0x0A]
+        Array(bytes[header.start..<header.end])
     }
 
     /// HEADER.FIELDS / HEADER.FIELDS.NOT: the matching fields as written, in message order,
@@ -125,7 +121,8 @@ public struct ParsedMessage: Sendable {
             result += bytes[field.start..<field.end]
             if result.last != 0x0A { result += [0x0D, 0x0A] }
         }
-        result += [0x0D, 0x0A]
+        // The blank line only when the header has one (Dovecot, for a message of header only).
+        if header.hasBlankLine(in: bytes) || header.fields.isEmpty { result += [0x0D, 0x0A] }
         return result
     }
 }

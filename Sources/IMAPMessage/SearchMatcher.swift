@@ -93,9 +93,9 @@ private struct SearchContext<Candidate: SearchCandidate> {
         case .before(let date): return compare(internalDay(metadata), date) < 0
         case .on(let date): return compare(internalDay(metadata), date) == 0
         case .since(let date): return compare(internalDay(metadata), date) >= 0
-        case .sentBefore(let date): return content()?.sentDate.map { compare($0, date) < 0 } ?? false
-        case .sentOn(let date): return content()?.sentDate.map { compare($0, date) == 0 } ?? false
-        case .sentSince(let date): return content()?.sentDate.map { compare($0, date) >= 0 } ?? false
+        case .sentBefore(let date): return sentDate().map { compare($0, date) < 0 } ?? false
+        case .sentOn(let date): return sentDate().map { compare($0, date) == 0 } ?? false
+        case .sentSince(let date): return sentDate().map { compare($0, date) >= 0 } ?? false
         case .larger(let size): return metadata.size > Int(size)
         case .smaller(let size): return metadata.size < Int(size)
         case .uid(let set): return set.contains(metadata.uid, largest: largestUID)
@@ -116,6 +116,12 @@ private struct SearchContext<Candidate: SearchCandidate> {
         }
     }
 
+    /// Dovecot reads a missing or unreadable Date: as 1 January 1970.
+    private mutating func sentDate() -> IMAPDate? {
+        guard let message = content() else { return nil }
+        return message.sentDate ?? IMAPDate(year: 1970, month: 1, day: 1)
+    }
+
     private func hasKeyword(_ name: String, _ flags: [IMAPFlag]) -> Bool {
         flags.contains { flag in
             if case .keyword(let keyword) = flag { return keyword.lowercased() == name.lowercased() }
@@ -134,13 +140,17 @@ private struct SearchContext<Candidate: SearchCandidate> {
         return 0
     }
 
-    /// Fields of the top header named in `names` (all fields when nil), values unfolded and
-    /// RFC 2047-decoded. An empty string matches any field present (HEADER name "").
+    /// Fields of the top header named in `names`, values unfolded and RFC 2047-decoded; an
+    /// empty string matches any field present (HEADER name ""). With no names (TEXT), every
+    /// field of every header in the message, MIME part headers and enclosed messages' headers
+    /// included, as `Name: value` (as Dovecot searches TEXT).
     private mutating func headerContains(_ names: Set<[UInt8]>?, _ text: [UInt8]) -> Bool {
         guard let message = content() else { return false }
         let needle = TextFolding.folded(text)
         let bytes = message.bytes
-        for field in message.root.header.fields {
+        var headers: [MIMEHeader] = []
+        if names == nil { Self.collectHeaders(message.root, into: &headers) } else { headers = [message.root.header] }
+        for field in headers.lazy.flatMap(\.fields) {
             if let names {
                 let name = ASCII.lowercased(Array(bytes[field.nameStart..<field.nameEnd]))
                 guard names.contains(name) else { continue }
@@ -148,7 +158,7 @@ private struct SearchContext<Candidate: SearchCandidate> {
             }
             var value = TextDecoding.decodeHeaderValue(MIMEHeader.unfoldedValue(field, in: bytes))
             if names == nil { value = Array(bytes[field.nameStart..<field.valueStart]) + [0x20] + value }
-            if TextFolding.contains(TextFolding.folded(value), needle) { return true }
+            if TextFolding.containsFolding(value, needle) { return true }
         }
         return false
     }
@@ -162,7 +172,16 @@ private struct SearchContext<Candidate: SearchCandidate> {
             Self.collectText(message.root, bytes: message.bytes, into: &texts)
             bodyText = texts
         }
-        return bodyText!.contains { TextFolding.contains($0, needle) }
+        return bodyText!.contains { TextFolding.containsFolding($0, needle) }
+    }
+
+    private static func collectHeaders(_ part: MIMEPart, into headers: inout [MIMEHeader]) {
+        headers.append(part.header)
+        switch part.kind {
+        case .multipart(let children): for child in children { collectHeaders(child, into: &headers) }
+        case .message(let inner): for enclosed in inner { collectHeaders(enclosed, into: &headers) }
+        case .leaf: break
+        }
     }
 
     private static func collectText(_ part: MIMEPart, bytes: [UInt8], into texts: inout [[UInt8]]) {
@@ -175,7 +194,7 @@ private struct SearchContext<Candidate: SearchCandidate> {
             guard !part.opaque, part.contentType.isType("text") else { return }
             let encoding = part.header.value("Content-Transfer-Encoding", in: bytes) ?? []
             let raw = TextDecoding.decodeTransfer(bytes[part.bodyStart..<part.bodyEnd], encoding: encoding)
-            texts.append(TextFolding.folded(TextDecoding.utf8(raw, charset: part.contentType.parameter("charset"))))
+            texts.append(TextDecoding.utf8(raw, charset: part.contentType.parameter("charset")))
         }
     }
 }

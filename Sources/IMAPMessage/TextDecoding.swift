@@ -244,6 +244,36 @@ enum TextFolding {
         return Array(String(decoding: bytes, as: UTF8.self).lowercased().utf8)
     }
 
+    /// Whether `needle` (already folded) occurs in `haystack` (not folded). An ASCII needle is
+    /// compared with the haystack's octets lowered one by one, without a folded copy (the
+    /// common case, and the fast one for SEARCH BODY over a whole mailbox).
+    static func containsFolding(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.allSatisfy({ $0 < 0x80 }) else { return contains(folded(haystack), needle) }
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        let last = haystack.count - needle.count
+        return haystack.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { pin in
+                let first = pin[0]
+                var index = 0
+                while index <= last {
+                    let byte = hay[index]
+                    if (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == first {
+                        var offset = 1
+                        while offset < pin.count {
+                            let other = hay[index + offset]
+                            if (other >= 0x41 && other <= 0x5A ? other | 0x20 : other) != pin[offset] { break }
+                            offset += 1
+                        }
+                        if offset == pin.count { return true }
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
+
     /// Whether `needle` (already folded) occurs in `haystack` (already folded).
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty else { return true }
