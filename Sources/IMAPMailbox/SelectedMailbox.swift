@@ -65,9 +65,10 @@ final class SelectedMailbox {
     func open() throws -> [IMAPResponse] {
         try owner.withSynchronizedState { state in
             uids = state.messages.map(\.uid)
+            // EXAMINE shows the recent messages without taking them (as Dovecot does).
+            let first = state.lowerBound(state.recentBoundary)
+            recent = Set(state.messages[first...].map(\.uid))
             if !readOnly {
-                let first = state.lowerBound(state.recentBoundary)
-                recent = Set(state.messages[first...].map(\.uid))
                 if state.recentBoundary != state.nextUID {
                     state.recentBoundary = state.nextUID
                     owner.saveFolderRow(state)
