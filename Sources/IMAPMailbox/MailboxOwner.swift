@@ -137,8 +137,12 @@ final class MailboxOwner: @unchecked Sendable {
         _ = lock.withLock { watchers.removeValue(forKey: key) }
     }
 
+    /// Each registration fires once (the session registers again when it next waits).
     private func wakeWatchers() {
-        let all = lock.withLock { Array(watchers.values) }
+        let all: [@Sendable () -> Void] = lock.withLock {
+            defer { watchers = [:] }
+            return Array(watchers.values)
+        }
         for wake in all { wake() }
     }
 

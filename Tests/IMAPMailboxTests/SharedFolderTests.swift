@@ -8,6 +8,7 @@ import IMAPStore
 @testable import IMAPMailbox
 import NIOConcurrencyHelpers
 import Testing
+import Dispatch
 
 /// Two sessions on one folder, delivery, and changes made behind the server's back.
 @Suite struct SharedFolderTests {
@@ -106,5 +107,45 @@ import Testing
         store.noteChange(folderPath: "\(maildir.path)/.Trash")
         #expect(throws: SelectedMailboxGone.self) { try one.send("b NOOP") }
         #expect(try two.send("c SELECT Trash") == ["c NO Mailbox doesn't exist: Trash"])
+    }
+}
+
+/// Many sessions changing one folder from several threads at once: every change lands, no
+/// UID is given twice, and each session's view ends consistent with the folder.
+@Suite struct ConcurrencyTests {
+    @Test func concurrentStoresAppendsAndFetches() throws {
+        let maildir = TestMaildir()
+        for index in 0..<40 {
+            maildir.put("new/\(1_000_000_000 + index).M1P1Q\(index).host,S=18,W=21", "Subject: a\n\nfirst\n")
+        }
+        let store = IMAPMailStore(configuration: IMAPMailConfiguration())
+        let clients = try (0..<4).map { _ in TestClient(try store.openAccount(maildir: maildir.path)) }
+        for client in clients { _ = try client.send("a SELECT INBOX") }
+        let failures = NIOLockedValueBox<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: clients.count) { worker in
+            let client = clients[worker]
+            do {
+                for round in 0..<10 {
+                    let number = worker * 10 + round + 1
+                    _ = try client.send("b STORE \(number) +FLAGS (\\Flagged k\(worker))")
+                    _ = try client.send("c APPEND INBOX {3+}\r\nx\r\n")
+                    _ = try client.send("d FETCH 1:* FLAGS")
+                }
+            } catch {
+                failures.withLockedValue { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLockedValue { $0 }.isEmpty)
+        for client in clients {
+            _ = try client.send("e NOOP")
+            let fetch = try client.send("f UID FETCH 1:* FLAGS")
+            #expect(fetch.count == 81)
+            #expect(fetch.filter { $0.contains("\\Flagged") }.count == 40)
+        }
+        let uidList = try #require(maildir.read("dovecot-uidlist"))
+        let uids = uidList.split(separator: "\n").dropFirst().compactMap { UInt32($0.prefix { $0 != " " }) }
+        #expect(uids.count == 80)
+        #expect(Set(uids).count == 80)
+        #expect(maildir.read("dovecot-keywords")?.split(separator: "\n").count == 4)
     }
 }
