@@ -42,7 +42,9 @@ final class SelectedMailbox {
         if flags.system.contains(.seen) { result.append(.seen) }
         if flags.system.contains(.draft) { result.append(.draft) }
         if recent { result.append(.recent) }
-        for name in keywords.keywordNames(of: flags) { result.append(.keyword(name)) }
+        if !flags.keywords.isEmpty {
+            for name in keywords.keywordNames(of: flags) { result.append(.keyword(name)) }
+        }
         return result
     }
 
