@@ -17,10 +17,8 @@ extension IMAPAccountSession {
 
     func expunge(uids: Set<UInt32>?, tag: String) throws -> [IMAPResponse] {
         guard let selected else { return [] }
-        if selected.readOnly {
-            return try updates(allowExpunge: true) + [.tagged(tag, IMAPStatus(.no, code: .readOnly, "Mailbox is read-only."))]
-        }
-        _ = try selected.owner.expunge(uids: uids)
+        // Dovecot answers OK in a read-only mailbox and removes nothing.
+        if !selected.readOnly { _ = try selected.owner.expunge(uids: uids) }
         return try updates(allowExpunge: true) + [.tagged(tag, IMAPStatus(.ok, "Expunge completed."))]
     }
 

@@ -6,6 +6,7 @@ import Darwin
 import IMAPProtocol
 import IMAPStore
 @testable import IMAPMailbox
+import NIOCore
 import Testing
 
 @Suite struct AppendTests {
@@ -127,5 +128,36 @@ import Testing
         #expect(cache.folder(path: maildir.path, uidValidity: 8) == nil)
         #expect(cache.modSeqs(path: maildir.path).isEmpty)
         #expect(cache.structure(path: maildir.path, uid: 1) == nil)
+    }
+}
+
+@Suite struct StreamingTests {
+    /// A large message goes out in pieces no larger than the budget the glue asks for.
+    @Test func largeBodyIsWrittenPiecewise() throws {
+        let maildir = TestMaildir()
+        let body = String(repeating: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n", count: 16_384)
+        maildir.put("new/1000000000.M1P1Q1.host", "Subject: big\n\n" + body)
+        let (_, session) = try openStore(maildir)
+        _ = try TestClient(session).send("a SELECT INBOX")
+        guard case .success(let command) = IMAPCommandParser.parse("b FETCH 1 (RFC822.SIZE BODY.PEEK[])") else {
+            Issue.record("parse")
+            return
+        }
+        let run = session.start(command)
+        var whole = ByteBuffer()
+        var pieces = 0
+        var done = false
+        while !done {
+            var piece = ByteBuffer()
+            done = try run.writeNext(into: &piece, budget: 16 * 1024)
+            #expect(piece.readableBytes <= 16 * 1024)
+            pieces += 1
+            whole.writeBuffer(&piece)
+        }
+        let size = 15 + 16_384 * 65 + 1
+        #expect(pieces >= size / (16 * 1024))
+        let text = String(decoding: whole.readableBytesView, as: UTF8.self)
+        #expect(text.hasPrefix("* 1 FETCH (RFC822.SIZE \(size) BODY[] {\(size)}\r\nSubject: big\r\n\r\n0123"))
+        #expect(text.hasSuffix("abcde\r\n)\r\nb OK Fetch completed.\r\n"))
     }
 }

@@ -95,6 +95,10 @@ import Testing
         #expect(try client.send("b STORE 1 +FLAGS (\\Seen)") == ["b OK Store ignored with read-only mailbox."])
         let body = try client.send("c FETCH 1 BODY[]")
         #expect(body == ["* 1 FETCH (BODY[] {21}", "Subject: a", "", "first", ")", "c OK Fetch completed."])
+        #expect(try client.send("d STORE 1 +FLAGS.SILENT (\\Deleted)") == ["d OK Store ignored with read-only mailbox."])
+        #expect(try client.send("e EXPUNGE") == ["e OK Expunge completed."])
+        #expect(try client.send("f MOVE 1 Trash") == ["f NO [READ-ONLY] Mailbox is read-only."])
+        #expect(try client.send("g CLOSE") == ["g OK Close completed."])
         #expect(maildir.names("new") == ["1000000000.M1P1Q1.host,S=18,W=21"])
     }
 
