@@ -142,15 +142,17 @@ public final class IMAPAccountSession: @unchecked Sendable {
 
     private func select(_ wireName: IMAPMailboxName, readOnly: Bool, tag: String) throws -> [IMAPResponse] {
         var responses: [IMAPResponse] = []
+        let name = existingMailbox(wireName)
+        // Held before the old selection is left, so reselecting a folder keeps its owner.
+        let owner = name.map { store.acquire(name: $0, root: maildir) }
         if selected != nil {
             // RFC 7162 §3.2.11: the old mailbox is closed without expunge.
             leaveSelection()
             responses.append(.untagged(.status(IMAPStatus(.ok, code: .closed, "Previous mailbox closed."))))
         }
-        guard let name = existingMailbox(wireName) else {
+        guard let name, let owner else {
             return responses + [.tagged(tag, IMAPStatus(.no, "Mailbox doesn't exist: \(Self.text(wireName))"))]
         }
-        let owner = store.acquire(name: name, root: maildir)
         let view = SelectedMailbox(owner: owner, name: name, wireName: wireName, readOnly: readOnly)
         do {
             responses += try view.open()

@@ -132,12 +132,13 @@ final class SelectedMailbox {
             responses.append(.untagged(.fetch(UInt32(index + 1), [.flags(flags)])))
         }
         if allowExpunge, !expungedIndexes.isEmpty {
-            // Descending, so every number sent is still right when the client reads it.
+            // Descending, as Dovecot sends them: every number is still right when the client reads it.
             for index in expungedIndexes.reversed() {
                 responses.append(.untagged(.expunge(UInt32(index + 1))))
                 recent.remove(uids[index])
-                uids.remove(at: index)
             }
+            let gone = Set(expungedIndexes)
+            uids = uids.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
         }
         // Arrivals: UIDs above the highest the client knows.
         let highest = uids.last ?? 0
