@@ -131,11 +131,12 @@ final class SelectedMailbox {
             let flags = Self.imapFlags(message.flags, keywords: state.keywords, recent: recent.contains(message.uid))
             responses.append(.untagged(.fetch(UInt32(index + 1), [.flags(flags)])))
         }
+        var recentExpunged = false
         if allowExpunge, !expungedIndexes.isEmpty {
             // Descending, as Dovecot sends them: every number is still right when the client reads it.
             for index in expungedIndexes.reversed() {
                 responses.append(.untagged(.expunge(UInt32(index + 1))))
-                recent.remove(uids[index])
+                if recent.remove(uids[index]) != nil { recentExpunged = true }
             }
             let gone = Set(expungedIndexes)
             uids = uids.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
@@ -152,6 +153,9 @@ final class SelectedMailbox {
                 owner.saveFolderRow(state)
             }
             responses.append(.untagged(.exists(UInt32(uids.count))))
+            responses.append(.untagged(.recent(UInt32(recent.count))))
+        } else if recentExpunged {
+            // Dovecot tells the new \Recent count after expunging a recent message.
             responses.append(.untagged(.recent(UInt32(recent.count))))
         }
         seenModSeq = state.highestModSeq
