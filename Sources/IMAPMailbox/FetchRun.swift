@@ -77,6 +77,7 @@ final class FetchRun {
             try write(batch: batch, into: &buffer)
         }
         guard nextIndex == nil else { return false }
+        if wantsDate { view.owner.flushInternalDates() }
         let updates = try view.updates(allowExpunge: uid)
         for response in updates { buffer.writeImmutableBuffer(IMAPResponseEncoder.encode(response)) }
         let done = missing

@@ -104,6 +104,20 @@ import Testing
         }
     }
 
+    @Test func internalDatesComeFromTheCacheOnceRead() throws {
+        let client = TestClient(try openStore(maildir).1)
+        _ = try client.send("a SELECT INBOX")
+        let first = try client.send("b FETCH 1 INTERNALDATE")
+        client.session.close()
+        // The file's mtime changes behind our back; a new process answers from the cache.
+        let path = "\(maildir.path)/new/1000000000.M1P1Q1.host,S=40,W=43"
+        var times = [timespec(tv_sec: 86_400, tv_nsec: 0), timespec(tv_sec: 86_400, tv_nsec: 0)]
+        utimensat(AT_FDCWD, path, &times, 0)
+        let again = TestClient(try openStore(maildir).1)
+        _ = try again.send("a SELECT INBOX")
+        #expect(try again.send("b FETCH 1 INTERNALDATE") == first)
+    }
+
     @Test func deletedCacheIsRebuilt() throws {
         let client = TestClient(try openStore(maildir).1)
         _ = try client.send("a SELECT INBOX")
