@@ -21,6 +21,8 @@ final class FetchRun {
     let wantsSize: Bool
     /// ENVELOPE or BODYSTRUCTURE is asked and nothing else needs the file: the cache can answer.
     let structureOnlyNeedsContent: Bool
+    /// Only FLAGS, UID, RFC822.SIZE, INTERNALDATE.
+    let allMetadata: Bool
     private var rangeIndex = 0
     private var nextIndex: Int?
     private var missing = false
@@ -35,6 +37,7 @@ final class FetchRun {
         self.uid = uid
         self.ranges = ranges
         let simple = attributes.allSatisfy(Self.isMetadata)
+        allMetadata = simple
         need = simple ? .metadata : FetchResponder.need(attributes)
         setsSeen = simple ? false : FetchResponder.setsSeen(attributes)
         let rest = attributes.filter { $0 != .envelope && $0 != .bodyStructure }
@@ -74,6 +77,7 @@ final class FetchRun {
             try write(batch: batch, into: &buffer)
         }
         guard nextIndex == nil else { return false }
+        if wantsDate { view.owner.flushInternalDates() }
         let updates = try view.updates(allowExpunge: uid)
         for response in updates { buffer.writeImmutableBuffer(IMAPResponseEncoder.encode(response)) }
         let done = missing
@@ -148,6 +152,13 @@ final class FetchRun {
 
     private func items(for entry: Entry) -> [IMAPFetchItem] {
         let message = entry.message
+        if allMetadata {
+            // The hot path (FETCH 1:* FLAGS of a large mailbox): no file, no IMAPMessage.
+            let size = wantsSize ? message.size ?? MessageFiles.crlfSize(path: "\(view.owner.path)/\(message.location)") ?? 0 : 0
+            let date = wantsDate ? view.owner.internalDate(uid: message.uid, location: message.location) : 0
+            return Self.metadataItems(attributes, metadata: MessageMetadata(uid: message.uid, flags: entry.flags,
+                                                                            internalDate: date, size: size), includeUID: uid)
+        }
         let path = "\(view.owner.path)/\(message.location)"
         let date = wantsDate ? view.owner.internalDate(uid: message.uid, location: message.location) : 0
         func metadata(content: [UInt8]?) -> MessageMetadata {
@@ -157,9 +168,7 @@ final class FetchRun {
             return MessageMetadata(uid: message.uid, flags: entry.flags, internalDate: date, size: size)
         }
         var items: [IMAPFetchItem]
-        if need == .metadata, attributes.allSatisfy(Self.isMetadata) {
-            items = Self.metadataItems(attributes, metadata: metadata(content: nil), includeUID: uid)
-        } else if structureOnlyNeedsContent, let cached = cachedStructure(uid: message.uid),
+        if structureOnlyNeedsContent, let cached = cachedStructure(uid: message.uid),
                   let envelope = cached.envelope, let bodyStructure = cached.bodyStructure {
             // ENVELOPE and BODYSTRUCTURE from the cache: the file is not read.
             let known = metadata(content: nil)

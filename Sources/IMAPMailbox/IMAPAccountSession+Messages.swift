@@ -5,7 +5,7 @@ import IMAPStore
 /// STORE, SEARCH, COPY, MOVE and EXPUNGE of the selected state (RFC 3501 §6.4, RFC 6851, RFC 4315).
 extension IMAPAccountSession {
     static func invalidSet(_ tag: String, _ command: String) -> IMAPResponse {
-        .tagged(tag, IMAPStatus(.bad, "Error in IMAP command \(command): Invalid messageset"))
+        .tagged(tag, IMAPStatus(.bad, "Error in IMAP command \(command): Invalid messageset."))
     }
 
     /// The view's index ranges for a set, or nil when a sequence number is out of range.
@@ -17,10 +17,8 @@ extension IMAPAccountSession {
 
     func expunge(uids: Set<UInt32>?, tag: String) throws -> [IMAPResponse] {
         guard let selected else { return [] }
-        if selected.readOnly {
-            return try updates(allowExpunge: true) + [.tagged(tag, IMAPStatus(.no, code: .readOnly, "Mailbox is read-only."))]
-        }
-        _ = try selected.owner.expunge(uids: uids)
+        // Dovecot answers OK in a read-only mailbox and removes nothing.
+        if !selected.readOnly { _ = try selected.owner.expunge(uids: uids) }
         return try updates(allowExpunge: true) + [.tagged(tag, IMAPStatus(.ok, "Expunge completed."))]
     }
 
@@ -53,14 +51,15 @@ extension IMAPAccountSession {
         }
         var uids: [UInt32] = []
         for range in ranges { for index in range { uids.append(selected.uids[index]) } }
-        let found: [UInt32]
+        let changed: [UInt32]
         do {
-            found = try selected.owner.store(uids: uids, operation: operation, system: system, keywords: keywords)
+            changed = try selected.owner.store(uids: uids, operation: operation, system: system, keywords: keywords)
         } catch OwnerWriteError.tooManyKeywords {
             return try updates(allowExpunge: uid)
                 + [.tagged(tag, IMAPStatus(.no, code: .limit, "Too many keywords: a mailbox holds at most 26."))]
         }
-        // Our own changes, reported here (unless .SILENT) and not again as updates.
+        // Our own changes, reported here (unless .SILENT) and not again as updates; as in
+        // Dovecot, messages whose flags did not change are not reported.
         var responses: [IMAPResponse] = try selected.owner.withState { state in
             var responses: [IMAPResponse] = []
             let keywordNames = state.keywords.names.compactMap { $0 }
@@ -68,7 +67,7 @@ extension IMAPAccountSession {
                 selected.knownKeywords = keywordNames
                 responses += selected.flagsResponses(keywords: keywordNames)
             }
-            for messageUID in found {
+            for messageUID in changed {
                 guard let at = state.index(of: messageUID) else { continue }
                 let message = state.messages[at]
                 selected.ownReported[messageUID] = message.modSeq

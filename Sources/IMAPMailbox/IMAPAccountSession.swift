@@ -6,6 +6,7 @@ import Darwin
 import IMAPProtocol
 import IMAPStore
 import MaildirStore
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The mailbox selected in a session (RFC 3501 §6.3.1, §6.3.2).
@@ -28,7 +29,7 @@ public final class IMAPAccountSession: @unchecked Sendable {
     public let maildir: String
     let store: IMAPMailStore
     var selected: SelectedMailbox?
-    private var wake: (@Sendable () -> Void)?
+    private var wake: OnceWake?
 
     init(maildir: String, store: IMAPMailStore) {
         self.maildir = maildir
@@ -141,15 +142,17 @@ public final class IMAPAccountSession: @unchecked Sendable {
 
     private func select(_ wireName: IMAPMailboxName, readOnly: Bool, tag: String) throws -> [IMAPResponse] {
         var responses: [IMAPResponse] = []
+        let name = existingMailbox(wireName)
+        // Held before the old selection is left, so reselecting a folder keeps its owner.
+        let owner = name.map { store.acquire(name: $0, root: maildir) }
         if selected != nil {
             // RFC 7162 §3.2.11: the old mailbox is closed without expunge.
             leaveSelection()
             responses.append(.untagged(.status(IMAPStatus(.ok, code: .closed, "Previous mailbox closed."))))
         }
-        guard let name = existingMailbox(wireName) else {
+        guard let name, let owner else {
             return responses + [.tagged(tag, IMAPStatus(.no, "Mailbox doesn't exist: \(Self.text(wireName))"))]
         }
-        let owner = store.acquire(name: name, root: maildir)
         let view = SelectedMailbox(owner: owner, name: name, wireName: wireName, readOnly: readOnly)
         do {
             responses += try view.open()
@@ -161,7 +164,7 @@ public final class IMAPAccountSession: @unchecked Sendable {
             throw error
         }
         selected = view
-        if let wake { owner.watch(ObjectIdentifier(self), wake) }
+        if let wake, !wake.hasFired { owner.watch(ObjectIdentifier(self), wake.fire) }
         let done = readOnly ? IMAPStatus(.ok, code: .readOnly, "Examine completed.") : IMAPStatus(.ok, code: .readWrite, "Select completed.")
         return responses + [.tagged(tag, done)]
     }
@@ -236,10 +239,16 @@ public final class IMAPAccountSession: @unchecked Sendable {
     /// Calls `wake` once (from any thread) when the selected mailbox changes in this process,
     /// or at once when updates are already pending. A new call replaces the old registration.
     public func watch(_ wake: @escaping @Sendable () -> Void) {
-        self.wake = wake
+        let once = OnceWake(wake)
+        self.wake = once
         guard let selected else { return }
-        selected.owner.watch(ObjectIdentifier(self), wake)
-        if selected.hasPendingUpdates { wake() }
+        if selected.hasPendingUpdates {
+            once.fire()
+        } else {
+            selected.owner.watch(ObjectIdentifier(self), once.fire)
+            // A change between the check and the registration would be missed: look again.
+            if selected.hasPendingUpdates { once.fire() }
+        }
     }
 
     public func unwatch() {
@@ -256,6 +265,24 @@ public final class IMAPAccountSession: @unchecked Sendable {
     public func close() {
         unwatch()
         leaveSelection()
+    }
+}
+
+/// A wake-up that runs at most once, whoever calls it first.
+final class OnceWake: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var wake: (@Sendable () -> Void)?
+
+    init(_ wake: @escaping @Sendable () -> Void) { self.wake = wake }
+
+    var hasFired: Bool { lock.withLock { wake == nil } }
+
+    @Sendable func fire() {
+        let wake: (@Sendable () -> Void)? = lock.withLock {
+            defer { self.wake = nil }
+            return self.wake
+        }
+        wake?()
     }
 }
 

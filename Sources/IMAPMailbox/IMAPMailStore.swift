@@ -27,7 +27,7 @@ public final class IMAPMailStore: Sendable {
     private struct Registry {
         /// Folder path → its owner and how many holders it has.
         var owners: [String: (owner: MailboxOwner, holders: Int)] = [:]
-        /// Maildir root → its cache (kept while the process runs; one SQLite handle per user).
+        /// Maildir root → its cache, while any of the user's folders is open.
         var caches: [String: MailboxCache] = [:]
     }
 
@@ -87,6 +87,12 @@ public final class IMAPMailStore: Sendable {
             guard let entry = registry.owners[owner.path], entry.owner === owner else { return }
             if entry.holders <= 1 {
                 registry.owners[owner.path] = nil
+                // The user's last open folder: close the SQLite handle too, so descriptors stay
+                // bounded by the folders in use, not by every user ever seen.
+                let root = owner.mailbox.root
+                if !registry.owners.values.contains(where: { $0.owner.mailbox.root == root }) {
+                    registry.caches[root] = nil
+                }
             } else {
                 registry.owners[owner.path] = (owner, entry.holders - 1)
             }

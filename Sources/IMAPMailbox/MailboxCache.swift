@@ -110,6 +110,32 @@ final class MailboxCache: @unchecked Sendable {
         }
     }
 
+    /// INTERNALDATEs read before (each file's mtime, one stat each the first time).
+    func internalDates(path: String) -> [UInt32: Int] {
+        (try? queue.read { db in
+            var result: [UInt32: Int] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT uid, internal_date FROM messages WHERE folder = ? AND internal_date IS NOT NULL",
+                                           arguments: [path])
+            while let row = try rows.next() {
+                let uid: Int64 = row[0], date: Int64 = row[1]
+                result[UInt32(clamping: uid)] = Int(date)
+            }
+            return result
+        }) ?? [:]
+    }
+
+    func saveInternalDates(path: String, _ values: [(uid: UInt32, seconds: Int)]) {
+        guard !values.isEmpty else { return }
+        try? queue.write { db in
+            for value in values {
+                try db.execute(sql: """
+                    INSERT INTO messages (folder, uid, internal_date) VALUES (?, ?, ?)
+                    ON CONFLICT(folder, uid) DO UPDATE SET internal_date = excluded.internal_date
+                    """, arguments: [path, Int64(value.uid), Int64(value.seconds)])
+            }
+        }
+    }
+
     func removeMessages(path: String, uids: [UInt32]) {
         guard !uids.isEmpty else { return }
         try? queue.write { db in

@@ -65,7 +65,7 @@ extension MailboxOwner {
     }
 
     /// STORE (RFC 3501 §6.4.6) on the messages with `uids`: renames their files; returns the
-    /// UIDs found (changed or not). A file gone meanwhile marks the folder for a rescan.
+    /// UIDs whose flags changed. A file gone meanwhile marks the folder for a rescan.
     func store(uids: [UInt32], operation: StoreOperation, system: Set<MaildirFlags.SystemFlag>,
                keywords: [String]) throws -> [UInt32] {
         try withSynchronizedState { state in
@@ -89,7 +89,6 @@ extension MailboxOwner {
                     flags.system = system.union(flags.system.filter { $0 == .passed })
                     flags.keywords = keywordSet
                 }
-                found.append(uid)
                 guard flags != message.flags else { continue }
                 do {
                     message.location = try mailbox.setFlags(flags, location: message.location)
@@ -102,6 +101,7 @@ extension MailboxOwner {
                 message.modSeq = state.highestModSeq
                 state.messages[index] = message
                 saved.append((uid, message.modSeq))
+                found.append(uid)
             }
             if !saved.isEmpty {
                 state.changeCounter &+= 1

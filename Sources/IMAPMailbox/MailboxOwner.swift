@@ -55,6 +55,8 @@ struct OwnerState {
     var stamps: DirectoryStamps?
     /// Internal dates read so far (one stat each, or from the cache).
     var internalDates: [UInt32: Int] = [:]
+    /// Dates read by stat and not yet in the cache.
+    var unsavedDates: [(uid: UInt32, seconds: Int)] = []
 
     func index(of uid: UInt32) -> Int? {
         var low = 0, high = messages.count
@@ -137,8 +139,12 @@ final class MailboxOwner: @unchecked Sendable {
         _ = lock.withLock { watchers.removeValue(forKey: key) }
     }
 
+    /// Each registration fires once (the session registers again when it next waits).
     private func wakeWatchers() {
-        let all = lock.withLock { Array(watchers.values) }
+        let all: [@Sendable () -> Void] = lock.withLock {
+            defer { watchers = [:] }
+            return Array(watchers.values)
+        }
         for wake in all { wake() }
     }
 
@@ -167,7 +173,8 @@ final class MailboxOwner: @unchecked Sendable {
             state.uidValidity = snapshot.uidValidity
             state.highestModSeq = max(cached?.highestModSeq ?? 1, 1)
             state.recentBoundary = cached?.recentBoundary ?? 1
-            state.internalDates = [:]
+            state.internalDates = cache?.internalDates(path: path) ?? [:]
+            state.unsavedDates = []
             let modSeqs = cache?.modSeqs(path: path) ?? [:]
             state.messages = snapshot.messages.map { message in
                 OwnedMessage(uid: message.uid, location: message.location, flags: message.flags,
@@ -245,8 +252,24 @@ final class MailboxOwner: @unchecked Sendable {
         if let known = lock.withLock({ state.internalDates[uid] }) { return known }
         var info = stat()
         let seconds = stat("\(path)/\(location)", &info) == 0 ? Int(info.st_mtim.tv_sec) : 0
-        lock.withLock { state.internalDates[uid] = seconds }
+        let flush: [(uid: UInt32, seconds: Int)] = lock.withLock {
+            state.internalDates[uid] = seconds
+            state.unsavedDates.append((uid, seconds))
+            guard state.unsavedDates.count >= 1_024 else { return [] }
+            defer { state.unsavedDates = [] }
+            return state.unsavedDates
+        }
+        cache?.saveInternalDates(path: path, flush)
         return seconds
+    }
+
+    /// Writes the dates read since the last flush to the cache (at the end of a FETCH).
+    func flushInternalDates() {
+        let flush: [(uid: UInt32, seconds: Int)] = lock.withLock {
+            defer { state.unsavedDates = [] }
+            return state.unsavedDates
+        }
+        cache?.saveInternalDates(path: path, flush)
     }
 }
 

@@ -42,7 +42,9 @@ final class SelectedMailbox {
         if flags.system.contains(.seen) { result.append(.seen) }
         if flags.system.contains(.draft) { result.append(.draft) }
         if recent { result.append(.recent) }
-        for name in keywords.keywordNames(of: flags) { result.append(.keyword(name)) }
+        if !flags.keywords.isEmpty {
+            for name in keywords.keywordNames(of: flags) { result.append(.keyword(name)) }
+        }
         return result
     }
 
@@ -65,9 +67,10 @@ final class SelectedMailbox {
     func open() throws -> [IMAPResponse] {
         try owner.withSynchronizedState { state in
             uids = state.messages.map(\.uid)
+            // EXAMINE shows the recent messages without taking them (as Dovecot does).
+            let first = state.lowerBound(state.recentBoundary)
+            recent = Set(state.messages[first...].map(\.uid))
             if !readOnly {
-                let first = state.lowerBound(state.recentBoundary)
-                recent = Set(state.messages[first...].map(\.uid))
                 if state.recentBoundary != state.nextUID {
                     state.recentBoundary = state.nextUID
                     owner.saveFolderRow(state)
@@ -128,13 +131,15 @@ final class SelectedMailbox {
             let flags = Self.imapFlags(message.flags, keywords: state.keywords, recent: recent.contains(message.uid))
             responses.append(.untagged(.fetch(UInt32(index + 1), [.flags(flags)])))
         }
+        var recentExpunged = false
         if allowExpunge, !expungedIndexes.isEmpty {
-            // Descending, so every number sent is still right when the client reads it.
+            // Descending, as Dovecot sends them: every number is still right when the client reads it.
             for index in expungedIndexes.reversed() {
                 responses.append(.untagged(.expunge(UInt32(index + 1))))
-                recent.remove(uids[index])
-                uids.remove(at: index)
+                if recent.remove(uids[index]) != nil { recentExpunged = true }
             }
+            let gone = Set(expungedIndexes)
+            uids = uids.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
         }
         // Arrivals: UIDs above the highest the client knows.
         let highest = uids.last ?? 0
@@ -148,6 +153,9 @@ final class SelectedMailbox {
                 owner.saveFolderRow(state)
             }
             responses.append(.untagged(.exists(UInt32(uids.count))))
+            responses.append(.untagged(.recent(UInt32(recent.count))))
+        } else if recentExpunged {
+            // Dovecot tells the new \Recent count after expunging a recent message.
             responses.append(.untagged(.recent(UInt32(recent.count))))
         }
         seenModSeq = state.highestModSeq
