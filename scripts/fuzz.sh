@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(FuzzSMTPCommand FuzzMessageContent FuzzPOP3Command FuzzSMTPClient FuzzSASL FuzzCommandFramer FuzzConfig FuzzPKIReaders FuzzDNSMessage FuzzDKIMSignature FuzzSPFRecord FuzzIMAPCommand FuzzModifiedUTF7 FuzzUIDList FuzzSubscriptions)
+targets=(FuzzSMTPCommand FuzzMessageContent FuzzPOP3Command FuzzSMTPClient FuzzSASL FuzzCommandFramer FuzzConfig FuzzPKIReaders FuzzDNSMessage FuzzDKIMSignature FuzzSPFRecord FuzzIMAPCommand FuzzModifiedUTF7 FuzzUIDList FuzzSubscriptions FuzzMIMEMessage)
 scratch="${FUZZ_SCRATCH:-.build-fuzz}"
 config="${FUZZ_CONFIG:-release}"
 

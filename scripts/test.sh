@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 
 swift build
 swift test
-bash scripts/fuzz.sh all "${FUZZ_SECONDS:-10}"
+bash scripts/fuzz.sh all "${FUZZ_SECONDS:-5}"
 TSUBAME_BIN="$PWD/.build/debug/tsubame" python3 -m pytest -q IntegrationTests

@@ -52,6 +52,11 @@ final class ConnectionCore {
         lastActivity = .now()
     }
 
+    /// Something the server sends on the client's behalf (IMAP IDLE's keepalive) counts as activity.
+    func noteActivity() {
+        lastActivity = .now()
+    }
+
     /// Keeps what is left of `input` small in memory.
     func compact(_ input: inout ByteBuffer) {
         if input.readableBytes == 0 { input.clear() } else if input.readerIndex > 64 * 1024 { input.discardReadBytes() }

@@ -20,6 +20,12 @@ extension IMAPServerHandler {
     static let idlePollInterval = TimeAmount.seconds(5)
     static let idleKeepaliveInterval = TimeAmount.minutes(2)
 
+    /// Every two minutes, or more often when `[imap] idle_timeout` is shorter, so the keepalive
+    /// always comes before the inactivity limit.
+    var keepaliveInterval: TimeAmount {
+        min(Self.idleKeepaliveInterval, .seconds(Int64(max(2, config.imap.idleTimeout / 2))))
+    }
+
     func startIdle(_ response: IMAPResponse, context: ChannelHandlerContext) {
         write(response)
         connection.flush(context: context)
@@ -59,8 +65,12 @@ extension IMAPServerHandler {
     private func scheduleIdleTick(context: ChannelHandlerContext) {
         idle?.tick = context.eventLoop.assumeIsolated().scheduleTask(in: Self.idlePollInterval) {
             guard self.idle != nil, !self.connection.isClosing else { return }
-            if self.idle!.lastKeepalive + Self.idleKeepaliveInterval <= .now() {
+            if self.idle!.lastKeepalive + self.keepaliveInterval <= .now() {
                 self.idle!.lastKeepalive = .now()
+                // The keepalive counts as activity: an IDLE session is never logged out for
+                // inactivity while it flows (RFC 2177 §3), and after DONE the normal limit runs
+                // from the last one.
+                self.connection.noteActivity()
                 self.write(.untagged(.status(IMAPStatus(.ok, "Still here"))))
                 self.connection.flush(context: context)
             }

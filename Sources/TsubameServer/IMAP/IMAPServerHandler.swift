@@ -98,7 +98,7 @@ final class IMAPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         // Before login short; after it at least 30 minutes (RFC 3501 §5.4); IDLE is kept while
         // its keepalives flow (RFC 2177), a dead peer ends it through the failing writes.
         connection.startIdleTimer(context: context, timeout: { [unowned self] in
-            if session.isIdling { return .hours(24) }
+            // IDLE's keepalives (every 2 minutes, well inside 30) count as activity.
             return .seconds(Int64(session.isAuthenticated ? config.imap.idleTimeout : config.imap.loginTimeout))
         }) { [unowned self] in
             logger.notice("idle timeout; disconnecting")
