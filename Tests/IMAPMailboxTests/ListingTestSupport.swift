@@ -28,7 +28,7 @@ final class ListingMaildir {
             for sub in ["cur", "new", "tmp"] {
                 try FileManager.default.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
             }
-            FileManager.default.createFile(atPath: "\(directory)/maildirfolder", contents: Data())
+            _ = FileManager.default.createFile(atPath: "\(directory)/maildirfolder", contents: Data())
         }
     }
 
@@ -39,7 +39,7 @@ final class ListingMaildir {
     }
 
     func write(_ relative: String, _ text: String) {
-        FileManager.default.createFile(atPath: "\(path)/\(relative)", contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: "\(path)/\(relative)", contents: Data(text.utf8))
     }
 
     func entries(_ relative: String) -> [String] {
