@@ -272,11 +272,13 @@ let package = Package(
             // Python cross-checks (dkimpy, pyspf, authres) and the fake DNS server they use.
             exclude: ["python"]
         ),
-        .testTarget(name: "IMAPStoreTests", dependencies: ["IMAPStore", "MaildirStore"]),
-        .testTarget(name: "IMAPMessageTests", dependencies: ["IMAPMessage", "IMAPProtocol"]),
+        // Dovecot 2.3 run pre-authenticated over a pipe: the reference of the IMAP differential tests.
+        .target(name: "DovecotPeers", path: "Tests/DovecotPeers"),
+        .testTarget(name: "IMAPStoreTests", dependencies: ["IMAPStore", "MaildirStore", "DovecotPeers"]),
+        .testTarget(name: "IMAPMessageTests", dependencies: ["IMAPMessage", "IMAPProtocol", "DovecotPeers"]),
         .testTarget(
             name: "IMAPMailboxTests",
-            dependencies: ["IMAPMailbox", "IMAPProtocol", "IMAPStore", "IMAPMessage", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["IMAPMailbox", "IMAPProtocol", "IMAPStore", "IMAPMessage", "DovecotPeers", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "MailQueueTests",

@@ -271,9 +271,9 @@ def ensure_tsubame_built(build: bool) -> Path:
 LISTEN_RE = re.compile(r"listening\s+smtp\s+(?:on\s+)?(?:\S*?):(\d+)")
 # `listening <listener> 127.0.0.1:<port>` for any listener (smtp, pop3, ...)
 LISTEN_ANY_RE = re.compile(r"listening\s+([a-z0-9]+)\s+(?:on\s+)?(?:\S*?):(\d+)")
-GREETINGS = {"smtp": b"220", "submission": b"220", "pop3": b"+OK"}
+GREETINGS = {"smtp": b"220", "submission": b"220", "pop3": b"+OK", "imap": b"* OK"}
 # listeners that speak TLS from the first byte: readiness is a TCP connect, no greeting to read
-IMPLICIT_TLS = {"pop3s", "submissions"}
+IMPLICIT_TLS = {"pop3s", "submissions", "imaps"}
 
 
 class Tsubame:

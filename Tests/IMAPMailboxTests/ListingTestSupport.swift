@@ -1,3 +1,4 @@
+import DovecotPeers
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -81,65 +82,24 @@ struct ListingTestFailure: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Debian's Dovecot 2.3 `imap` run pre-authenticated over a pipe on a test's Maildir, with the
-/// special-use folders configured as `mailbox X { special_use = … }` (Debian's 15-mailboxes.conf
-/// style). A copy of IMAPStoreTests' DovecotPeer, for this test target.
+/// Dovecot over a pipe (the shared DovecotPeers support target) on a test's Maildir, with the
+/// special-use folders configured as `mailbox X { special_use = … }` (Debian's
+/// 15-mailboxes.conf style); one session per command, so nothing runs in parallel.
 struct ListingDovecotPeer {
-    static let imapBinary = "/usr/lib/dovecot/imap"
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: imapBinary) }
+    static var available: Bool { PreauthenticatedDovecot.available }
 
-    let maildir: String
-    let scratch: String
-    let configPath: String
-    let user: (uid: UInt32, gid: UInt32, name: String)
+    let dovecot: PreauthenticatedDovecot
 
     init(maildir: String) throws {
-        self.maildir = maildir
-        scratch = NSTemporaryDirectory() + "tsubame-listing-dovecot-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        configPath = "\(scratch)/dovecot.conf"
-        user = getuid() == 0 ? (65534, 65534, "nobody") : (getuid(), getgid(), "tester")
         let specialUse = MaildirFolders.specialUse.map { "  mailbox \($0.name) {\n    special_use = \($0.attribute)\n  }\n" }.joined()
-        let config = """
-            # A private config for the IMAPMailbox differential tests, not the system one.
-            mail_uid = \(user.uid)
-            mail_gid = \(user.gid)
-            first_valid_uid = 1
-            first_valid_gid = 1
-            mail_location = maildir:\(maildir)
-            log_path = \(scratch)/dovecot.log
-            namespace inbox {
-              inbox = yes
-            \(specialUse)}
-
-            """
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        dovecot = try PreauthenticatedDovecot(maildir: maildir, extraConfig: "namespace inbox {\n  inbox = yes\n\(specialUse)}")
     }
 
-    func removeScratch() { try? FileManager.default.removeItem(atPath: scratch) }
+    func removeScratch() { dovecot.removeScratch() }
 
-    /// Sends the tagged commands (CRLF added), one session each so nothing runs in parallel,
-    /// and returns what Dovecot answered to each.
+    /// The tagged command (CRLF added) in a session of its own; what Dovecot answered.
     func imap(_ command: String) throws -> String {
-        if getuid() == 0 { _ = try run("/bin/chown", ["-R", "\(user.uid):\(user.gid)", maildir], input: "") }
-        return try run(Self.imapBinary, ["-c", configPath], input: command + "\r\n")
-    }
-
-    private func run(_ executable: String, _ arguments: [String], input: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ["USER": user.name, "HOME": scratch, "PATH": "/usr/bin:/bin"]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self)
+        try dovecot.imap([command])
     }
 }
 

@@ -1,77 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import DovecotPeers
 import Foundation
 
-/// Debian's Dovecot 2.3 (`dovecot-imapd`, `dovecot-pop3d`) run over a pipe, pre-authenticated,
-/// the way Dovecot documents running `imap` from a shell: no master, no auth server, no
-/// socket. Its own config file points `mail_location` at the test's Maildir. Dovecot refuses
-/// to work as root, so a root test hands the Maildir to `nobody` first.
-struct DovecotPeer {
-    static let imapBinary = "/usr/lib/dovecot/imap"
-    static let pop3Binary = "/usr/lib/dovecot/pop3"
-    static var available: Bool { FileManager.default.isExecutableFile(atPath: imapBinary) }
-
-    let maildir: String
-    let home: String
-    let configPath: String
-    let user: (uid: UInt32, gid: UInt32, name: String)
-
-    init(maildir: String, scratch: String) throws {
-        self.maildir = maildir
-        home = scratch
-        configPath = "\(scratch)/dovecot.conf"
-        user = getuid() == 0 ? (65534, 65534, "nobody") : (getuid(), getgid(), "tester")
-        let config = """
-            # A private config for the IMAPStore differential tests, not the system one.
-            mail_uid = \(user.uid)
-            mail_gid = \(user.gid)
-            first_valid_uid = 1
-            first_valid_gid = 1
-            mail_location = maildir:\(maildir)
-            log_path = \(scratch)/dovecot.log
-            pop3_uidl_format = %08Xu%08Xv
-
-            """
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-    }
-
-    /// Gives the Maildir to the user Dovecot runs as (only needed when the test runs as root).
-    func handOver() throws {
-        guard getuid() == 0 else { return }
-        _ = try run("/bin/chown", ["-R", "\(user.uid):\(user.gid)", maildir], input: "")
-    }
-
-    /// Sends the tagged commands (CRLF added) and returns what Dovecot answered.
-    func imap(_ commands: [String]) throws -> String {
-        try handOver()
-        return try run(Self.imapBinary, ["-c", configPath], input: commands.map { $0 + "\r\n" }.joined())
-    }
-
-    func pop3(_ commands: [String]) throws -> String {
-        try handOver()
-        return try run(Self.pop3Binary, ["-c", configPath], input: commands.map { $0 + "\r\n" }.joined())
-    }
-
-    private func run(_ executable: String, _ arguments: [String], input: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ["USER": user.name, "HOME": home, "PATH": "/usr/bin:/bin"]
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self)
-    }
-}
+/// Dovecot over a pipe (the shared DovecotPeers support target).
+typealias DovecotPeer = PreauthenticatedDovecot
 
 /// Pieces of Dovecot's answers.
 enum IMAPAnswer {
