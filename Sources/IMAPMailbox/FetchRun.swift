@@ -27,6 +27,10 @@ final class FetchRun {
     private var nextIndex: Int?
     private var missing = false
     private var synchronized = false
+    /// The batch's cached ENVELOPE/BODYSTRUCTURE items, read in one query.
+    private var cachedStructures: [UInt32: (envelope: [UInt8]?, bodyStructure: [UInt8]?)] = [:]
+    /// Items parsed in this batch, written to the cache in one transaction after it.
+    private var parsedStructures: [(uid: UInt32, envelope: [UInt8], bodyStructure: [UInt8])] = []
 
     init(session: IMAPAccountSession, view: SelectedMailbox, tag: String, attributes: [IMAPFetchAttribute], uid: Bool,
          ranges: [ClosedRange<Int>]) {
@@ -145,9 +149,18 @@ final class FetchRun {
                 }
             }
         }
+        let wantsStructure = attributes.contains(where: { $0 == .envelope || $0 == .bodyStructure })
+        if structureOnlyNeedsContent {
+            cachedStructures = view.owner.cache?.structures(path: view.owner.path, uids: entries.map(\.message.uid)) ?? [:]
+        }
         for entry in entries {
             buffer.writeImmutableBuffer(IMAPResponseEncoder.encode(.untagged(.fetch(entry.sequence, items(for: entry)))))
         }
+        if wantsStructure, !parsedStructures.isEmpty {
+            view.owner.cache?.saveStructures(path: view.owner.path, parsedStructures)
+        }
+        cachedStructures = [:]
+        parsedStructures = []
     }
 
     private func items(for entry: Entry) -> [IMAPFetchItem] {
@@ -189,9 +202,8 @@ final class FetchRun {
             }
             items = FetchResponder.items(for: attributes, metadata: metadata(content: content), message: parsed, includeUID: uid)
             if let parsed, attributes.contains(where: { $0 == .envelope || $0 == .bodyStructure }) {
-                view.owner.cache?.saveStructure(path: view.owner.path, uid: message.uid,
-                                                envelope: IMAPResponseEncoder.encodeFetchItem(.envelope(parsed.envelope)),
-                                                bodyStructure: IMAPResponseEncoder.encodeFetchItem(.bodyStructure(parsed.bodyStructure)))
+                parsedStructures.append((message.uid, IMAPResponseEncoder.encodeFetchItem(.envelope(parsed.envelope)),
+                                         IMAPResponseEncoder.encodeFetchItem(.bodyStructure(parsed.bodyStructure))))
             }
         }
         if entry.flagsChanged, !attributes.contains(.flags) { items.append(.flags(entry.flags)) }
@@ -199,8 +211,7 @@ final class FetchRun {
     }
 
     private func cachedStructure(uid: UInt32) -> (envelope: [UInt8]?, bodyStructure: [UInt8]?)? {
-        guard attributes.contains(where: { $0 == .envelope || $0 == .bodyStructure }) else { return nil }
-        return view.owner.cache?.structure(path: view.owner.path, uid: uid)
+        cachedStructures[uid]
     }
 
     /// FLAGS, UID, RFC822.SIZE and INTERNALDATE in the order asked, UID first when UID FETCH

@@ -93,6 +93,32 @@ extension IMAPAccountSession {
         } catch {
             return [.tagged(tag, IMAPStatus(.no, code: .badCharset(SearchMatcher.charsets), "Unsupported search charset."))]
         }
+        let largestUID = selected.uids.last ?? 0
+        // Dates and sizes only when a key reads them: a SEARCH UNSEEN of 100,000 messages must
+        // not look up 100,000 dates.
+        let needsDate = command.keys.contains { Self.reads($0, where: \.readsInternalDate) }
+        let needsSize = command.keys.contains { Self.reads($0, where: \.readsSize) }
+        if !matcher.needsContent, !needsDate, !needsSize {
+            // Flags and numbers only (UNSEEN, FLAGGED, KEYWORD, UID …, the common client
+            // searches): matched under the lock one message at a time, nothing gathered.
+            let found: [UInt32] = selected.owner.withState { state in
+                var found: [UInt32] = []
+                for (index, messageUID) in selected.uids.enumerated() {
+                    guard let at = state.index(of: messageUID) else { continue }
+                    let message = state.messages[at]
+                    let candidate = MessageCandidate(
+                        sequenceNumber: UInt32(index + 1), uid: messageUID,
+                        flags: SelectedMailbox.imapFlags(message.flags, keywords: state.keywords,
+                                                         recent: selected.recent.contains(messageUID)),
+                        location: "", size: message.size, folder: "")
+                    if matcher.matches(candidate, largestSequence: UInt32(selected.uids.count), largestUID: largestUID) {
+                        found.append(uid ? messageUID : candidate.sequenceNumber)
+                    }
+                }
+                return found
+            }
+            return [.untagged(.search(found))] + (try updates(allowExpunge: uid)) + [.tagged(tag, IMAPStatus(.ok, "Search completed."))]
+        }
         // The candidates' metadata, taken under the lock; content is read outside it.
         let candidates: [MessageCandidate] = selected.owner.withState { state in
             selected.uids.enumerated().compactMap { index, messageUID in
@@ -104,15 +130,27 @@ extension IMAPAccountSession {
                                         location: message.location, size: message.size, folder: selected.owner.path)
             }
         }
-        let largestUID = selected.uids.last ?? 0
         var found: [UInt32] = []
         for var candidate in candidates {
-            candidate.owner = selected.owner
+            if needsDate { candidate.internalDate = selected.owner.internalDate(uid: candidate.uid, location: candidate.location) }
+            if needsSize, candidate.size == nil {
+                candidate.size = MessageFiles.crlfSize(path: "\(candidate.folder)/\(candidate.location)") ?? 0
+            }
             if matcher.matches(candidate, largestSequence: UInt32(selected.uids.count), largestUID: largestUID) {
                 found.append(uid ? candidate.uid : candidate.sequenceNumber)
             }
         }
         return [.untagged(.search(found))] + (try updates(allowExpunge: uid)) + [.tagged(tag, IMAPStatus(.ok, "Search completed."))]
+    }
+
+    /// Whether a key, or one inside it, passes `test` (NOT, OR and parentheses looked into).
+    static func reads(_ key: IMAPSearchKey, where test: (IMAPSearchKey) -> Bool) -> Bool {
+        switch key {
+        case .not(let inner): return reads(inner, where: test)
+        case .or(let a, let b): return reads(a, where: test) || reads(b, where: test)
+        case .and(let keys): return keys.contains { reads($0, where: test) }
+        default: return test(key)
+        }
     }
 
     // MARK: COPY and MOVE
@@ -161,23 +199,40 @@ extension IMAPAccountSession {
     }
 }
 
-/// A message as SEARCH sees it: metadata at once, the file read only when a key needs it.
+/// A message as SEARCH sees it: metadata at once (the date and a size missing from the name
+/// filled in only when a key reads them), the file read only when a key needs it.
 struct MessageCandidate: SearchCandidate {
     let sequenceNumber: UInt32
     let uid: UInt32
     let flags: [IMAPFlag]
     let location: String
-    let size: Int?
+    var size: Int?
     let folder: String
-    var owner: MailboxOwner?
+    var internalDate = 0
 
     var metadata: MessageMetadata {
-        let date = owner?.internalDate(uid: uid, location: location) ?? 0
-        return MessageMetadata(uid: uid, flags: flags, internalDate: date,
-                               size: size ?? MessageFiles.crlfSize(path: "\(folder)/\(location)") ?? 0)
+        MessageMetadata(uid: uid, flags: flags, internalDate: internalDate, size: size ?? 0)
     }
 
     func content() -> ParsedMessage? {
         MessageFiles.parsed(path: "\(folder)/\(location)")
+    }
+}
+
+extension IMAPSearchKey {
+    /// BEFORE, ON, SINCE: the internal date (RFC 3501 §6.4.4).
+    var readsInternalDate: Bool {
+        switch self {
+        case .before, .on, .since: return true
+        default: return false
+        }
+    }
+
+    /// LARGER, SMALLER: RFC822.SIZE.
+    var readsSize: Bool {
+        switch self {
+        case .larger, .smaller: return true
+        default: return false
+        }
     }
 }

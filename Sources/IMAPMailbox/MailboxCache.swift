@@ -156,12 +156,42 @@ final class MailboxCache: @unchecked Sendable {
         } ?? nil
     }
 
+    /// The cached items of several messages in one read: a FETCH batch asks once, not once per
+    /// message (a transaction and a parsed statement each cost more than the row).
+    func structures(path: String, uids: [UInt32]) -> [UInt32: (envelope: [UInt8]?, bodyStructure: [UInt8]?)] {
+        guard let low = uids.min(), let high = uids.max() else { return [:] }
+        let wanted = Set(uids)
+        return (try? queue.read { db in
+            var result: [UInt32: (envelope: [UInt8]?, bodyStructure: [UInt8]?)] = [:]
+            let statement = try db.cachedStatement(sql: """
+                SELECT uid, envelope, body_structure FROM messages
+                WHERE folder = ? AND uid >= ? AND uid <= ? AND envelope IS NOT NULL
+                """)
+            let rows = try Row.fetchCursor(statement, arguments: [path, Int64(low), Int64(high)])
+            while let row = try rows.next() {
+                let uid = UInt32(clamping: row[0] as Int64)
+                guard wanted.contains(uid) else { continue }
+                result[uid] = ((row[1] as Data?).map { [UInt8]($0) }, (row[2] as Data?).map { [UInt8]($0) })
+            }
+            return result
+        }) ?? [:]
+    }
+
     func saveStructure(path: String, uid: UInt32, envelope: [UInt8], bodyStructure: [UInt8]) {
+        saveStructures(path: path, [(uid, envelope, bodyStructure)])
+    }
+
+    /// Several messages' items in one transaction.
+    func saveStructures(path: String, _ values: [(uid: UInt32, envelope: [UInt8], bodyStructure: [UInt8])]) {
+        guard !values.isEmpty else { return }
         try? queue.write { db in
-            try db.execute(sql: """
+            let statement = try db.cachedStatement(sql: """
                 INSERT INTO messages (folder, uid, envelope, body_structure) VALUES (?, ?, ?, ?)
                 ON CONFLICT(folder, uid) DO UPDATE SET envelope = excluded.envelope, body_structure = excluded.body_structure
-                """, arguments: [path, Int64(uid), Data(envelope), Data(bodyStructure)])
+                """)
+            for value in values {
+                try statement.execute(arguments: [path, Int64(value.uid), Data(value.envelope), Data(value.bodyStructure)])
+            }
         }
     }
 
