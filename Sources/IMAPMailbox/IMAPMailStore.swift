@@ -25,11 +25,21 @@ public final class IMAPMailStore: Sendable {
     let hostname: String
 
     private struct Registry {
-        /// Folder path → its owner and how many holders it has.
+        /// Folder path → its owner and how many holders it has (0: resting).
         var owners: [String: (owner: MailboxOwner, holders: Int)] = [:]
-        /// Maildir root → its cache, while any of the user's folders is open.
+        /// Maildir root → its cache, while any of the user's folders is open or resting.
         var caches: [String: MailboxCache] = [:]
+        /// Folders no session holds any more, oldest first, with their message counts: kept
+        /// so the next SELECT (a client reconnects every few minutes) checks the directory
+        /// mtimes instead of reading the whole uidlist and folder again, as Dovecot reads its
+        /// index.
+        var resting: [(path: String, messages: Int)] = []
     }
+
+    /// At most this many resting owners, holding at most `restingMessages` messages in all
+    /// (a few hundred bytes each).
+    static let restingOwners = 32
+    static let restingMessages = 250_000
 
     private let registry = NIOLockedValueBox(Registry())
 
@@ -68,6 +78,7 @@ public final class IMAPMailStore: Sendable {
         let path = Self.normalized(folders.path(of: name))
         return registry.withLockedValue { registry in
             if let entry = registry.owners[path] {
+                if entry.holders == 0 { registry.resting.removeAll { $0.path == path } }
                 registry.owners[path] = (entry.owner, entry.holders + 1)
                 return entry.owner
             }
@@ -83,18 +94,30 @@ public final class IMAPMailStore: Sendable {
     }
 
     func release(_ owner: MailboxOwner) {
+        let messages = owner.withState { $0.messages.count }
         registry.withLockedValue { registry in
             guard let entry = registry.owners[owner.path], entry.owner === owner else { return }
             if entry.holders <= 1 {
-                registry.owners[owner.path] = nil
-                // The user's last open folder: close the SQLite handle too, so descriptors stay
-                // bounded by the folders in use, not by every user ever seen.
-                let root = owner.mailbox.root
-                if !registry.owners.values.contains(where: { $0.owner.mailbox.root == root }) {
-                    registry.caches[root] = nil
-                }
+                registry.owners[owner.path] = (owner, 0)
+                registry.resting.append((owner.path, messages))
+                Self.evictResting(&registry)
             } else {
                 registry.owners[owner.path] = (owner, entry.holders - 1)
+            }
+        }
+    }
+
+    /// Drops the oldest resting owners beyond the bounds; a user whose last folder goes has
+    /// its SQLite handle closed too, so descriptors stay bounded by the folders in use and
+    /// resting, not by every user ever seen.
+    private static func evictResting(_ registry: inout Registry) {
+        while registry.resting.count > restingOwners || registry.resting.reduce(0, { $0 + $1.messages }) > restingMessages {
+            let oldest = registry.resting.removeFirst()
+            guard let entry = registry.owners[oldest.path], entry.holders == 0 else { continue }
+            registry.owners[oldest.path] = nil
+            let root = entry.owner.mailbox.root
+            if !registry.owners.values.contains(where: { $0.owner.mailbox.root == root }) {
+                registry.caches[root] = nil
             }
         }
     }
@@ -104,7 +127,8 @@ public final class IMAPMailStore: Sendable {
     func forget(name: MailboxName, root: String) {
         let path = Self.normalized(MaildirFolders(root: root).path(of: name))
         let (owner, cache) = registry.withLockedValue { registry in
-            (registry.owners.removeValue(forKey: path)?.owner, registry.caches[root])
+            registry.resting.removeAll { $0.path == path }
+            return (registry.owners.removeValue(forKey: path)?.owner, registry.caches[root])
         }
         owner?.markDirty()
         cache?.dropFolder(path: path)
