@@ -224,29 +224,10 @@ final class FetchRun {
             case .flags: items.append(.flags(metadata.flags))
             case .uid: items.append(.uid(metadata.uid))
             case .rfc822Size: items.append(.rfc822Size(metadata.size))
-            case .internalDate: items.append(.internalDate(UTCDate.dateTime(metadata.internalDate)))
+            case .internalDate: items.append(.internalDate(FetchResponder.dateTime(metadata.internalDate)))
             default: continue
             }
         }
         return items
-    }
-}
-
-/// Seconds since 1970 as an IMAP date-time in UTC (civil date from days, Howard Hinnant's method).
-enum UTCDate {
-    static func dateTime(_ seconds: Int) -> IMAPDateTime {
-        let days = Int((Double(seconds) / 86_400).rounded(.down))
-        let secondOfDay = seconds - days * 86_400
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return IMAPDateTime(date: IMAPDate(year: year, month: month, day: day), hour: secondOfDay / 3_600,
-                            minute: secondOfDay % 3_600 / 60, second: secondOfDay % 60, zoneMinutes: 0)
     }
 }

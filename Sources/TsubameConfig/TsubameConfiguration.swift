@@ -99,6 +99,15 @@ public struct IMAPSettings: Sendable, Equatable {
 /// connection (RFC 2595 §2.2, RFC 8314 §5).
 public enum PlaintextPolicy: String, Sendable, Equatable, CaseIterable {
     case never, loopback, always
+
+    /// Whether a client on loopback (or not) may send a password before TLS.
+    public func allowsPlaintext(fromLoopback: Bool) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .loopback: return fromLoopback
+        }
+    }
 }
 
 /// Failed logins, counted per client network (an IPv4 address or an IPv6 /64): a delay that

@@ -73,12 +73,8 @@ final class IMAPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         let refusal = connection.admit(context: context, maximumTotal: config.maximumConnections(for: listener),
                                        maximumPerAddress: config.maximumConnectionsPerIP(for: listener))
         logger[metadataKey: "client"] = "[\(connection.clientAddress)]"
-        let plaintextAllowed: Bool
-        switch config.imap.allowPlaintext {
-        case .always: plaintextAllowed = true
-        case .never: plaintextAllowed = false
-        case .loopback: plaintextAllowed = context.remoteAddress.map(POP3ServerHandler.isLoopback) ?? false
-        }
+        let plaintextAllowed = config.imap.allowPlaintext.allowsPlaintext(
+            fromLoopback: context.remoteAddress.map(POP3ServerHandler.isLoopback) ?? false)
         session = IMAPSession(configuration: IMAPSessionConfiguration(
             maximumErrors: config.imap.maxErrors,
             // "required": no passwords before STARTTLS, loopback included.

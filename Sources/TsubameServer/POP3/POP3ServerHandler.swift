@@ -63,12 +63,8 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
         let refusal = connection.admit(context: context, maximumTotal: config.maximumConnections(for: listener),
                                        maximumPerAddress: config.maximumConnectionsPerIP(for: listener))
         logger[metadataKey: "client"] = "[\(connection.clientAddress)]"
-        let plaintextAllowed: Bool
-        switch config.pop3.allowPlaintext {
-        case .always: plaintextAllowed = true
-        case .never: plaintextAllowed = false
-        case .loopback: plaintextAllowed = context.remoteAddress.map(Self.isLoopback) ?? false
-        }
+        let plaintextAllowed = config.pop3.allowPlaintext.allowsPlaintext(
+            fromLoopback: context.remoteAddress.map(Self.isLoopback) ?? false)
         session = POP3Session(configuration: POP3SessionConfiguration(
             maximumErrors: config.pop3.maxErrors,
             // "required": no passwords before STLS, loopback included.

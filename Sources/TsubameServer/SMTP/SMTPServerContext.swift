@@ -52,12 +52,7 @@ extension SMTPSessionConfiguration {
         case .smtp: authentication = config.smtp.auth ? .offered : .notOffered
         case .pop3, .pop3s, .imap, .imaps: authentication = .notOffered
         }
-        let plaintextAllowed: Bool
-        switch config.submission.allowPlaintext {
-        case .always: plaintextAllowed = true
-        case .never: plaintextAllowed = false
-        case .loopback: plaintextAllowed = clientIsLoopback
-        }
+        let plaintextAllowed = config.submission.allowPlaintext.allowsPlaintext(fromLoopback: clientIsLoopback)
         self.init(hostname: config.hostname, maximumMessageSize: config.smtp.maxMessageSize,
                   maximumRecipients: config.smtp.maxRecipients, maximumErrors: config.smtp.maxErrors,
                   startTLSAvailable: tlsLoaded && (tlsMode == .optional || tlsMode == .required),
