@@ -23,6 +23,8 @@ final class FetchRun {
     let structureOnlyNeedsContent: Bool
     /// Only FLAGS, UID, RFC822.SIZE, INTERNALDATE.
     let allMetadata: Bool
+    /// Whether a file may be read or stat'd (content, a size missing from the name, a date).
+    let needsLocation: Bool
     private var rangeIndex = 0
     private var nextIndex: Int?
     private var missing = false
@@ -48,6 +50,7 @@ final class FetchRun {
         structureOnlyNeedsContent = !simple && rest.count < attributes.count && (rest.isEmpty || FetchResponder.need(rest) == .metadata)
         wantsDate = attributes.contains(.internalDate)
         wantsSize = attributes.contains(.rfc822Size)
+        needsLocation = !simple || wantsDate || wantsSize
         nextIndex = ranges.first?.lowerBound
     }
 
@@ -111,35 +114,49 @@ final class FetchRun {
     private struct Entry {
         var sequence: UInt32
         var message: OwnedMessage
-        var flags: [IMAPFlag]
+        var recent: Bool
         var flagsChanged: Bool
     }
 
-    private func entries(_ indexes: [Int]) -> [Entry] {
-        view.owner.withState { state in
-            indexes.compactMap { index -> Entry? in
-                let messageUID = view.uids[index]
-                guard let at = state.index(of: messageUID) else {
+    /// The batch's messages as the owner has them now, and the folder's keywords.
+    private func entries(_ indexes: [Int]) -> (entries: [Entry], keywords: MaildirKeywords) {
+        let uids = view.uids, recent = view.recent, needsLocation = needsLocation
+        var missing = false
+        let result: (entries: [Entry], keywords: MaildirKeywords) = view.owner.withState { state in
+            var at = 0
+            let entries = indexes.compactMap { index -> Entry? in
+                let messageUID = uids[index]
+                // Batches ascend (sets are normalised): the owner's position only moves on.
+                if at >= state.messages.count || state.messages[at].uid > messageUID { at = 0 }
+                at = state.lowerBound(messageUID, from: at)
+                guard at < state.messages.count, state.messages[at].uid == messageUID else {
                     missing = true
                     return nil
                 }
-                let message = state.messages[at]
-                let flags = SelectedMailbox.imapFlags(message.flags, keywords: state.keywords,
-                                                      recent: view.recent.contains(messageUID))
-                return Entry(sequence: UInt32(index + 1), message: message, flags: flags, flagsChanged: false)
+                // Field by field: copying the whole message would touch its file name's
+                // storage, a cache miss per message that FETCH 1:* FLAGS does not need.
+                let message = OwnedMessage(uid: messageUID, location: needsLocation ? state.messages[at].location : "",
+                                           flags: state.messages[at].flags, modSeq: state.messages[at].modSeq,
+                                           size: state.messages[at].size)
+                return Entry(sequence: UInt32(index + 1), message: message, recent: recent.contains(messageUID),
+                             flagsChanged: false)
             }
+            return (entries, state.keywords)
         }
+        if missing { self.missing = true }
+        return result
     }
 
     private func write(batch: [Int], into buffer: inout ByteBuffer) throws {
-        var entries = entries(batch)
+        var (entries, keywords) = entries(batch)
         // §6.4.5: a non-PEEK body fetch sets \Seen; the new FLAGS go in the same response.
         if setsSeen, !view.readOnly {
             let unseen = entries.filter { !$0.message.flags.system.contains(.seen) }.map(\.message.uid)
             if !unseen.isEmpty {
                 _ = try view.owner.store(uids: unseen, operation: .add, system: [.seen], keywords: [])
                 let changed = Set(unseen)
-                entries = self.entries(batch).map { entry in
+                (entries, keywords) = self.entries(batch)
+                entries = entries.map { entry in
                     var entry = entry
                     if changed.contains(entry.message.uid) {
                         entry.flagsChanged = true
@@ -153,8 +170,16 @@ final class FetchRun {
         if structureOnlyNeedsContent {
             cachedStructures = view.owner.cache?.structures(path: view.owner.path, uids: entries.map(\.message.uid)) ?? [:]
         }
+        // Written straight into the output: one writer per batch, not a buffer per message.
+        var writer = IMAPWriter(buffer: ByteBuffer())
+        swap(&writer.buffer, &buffer)
+        defer { swap(&writer.buffer, &buffer) }
+        if allMetadata {
+            writeMetadata(entries, keywords: keywords, into: &writer)
+            return
+        }
         for entry in entries {
-            buffer.writeImmutableBuffer(IMAPResponseEncoder.encode(.untagged(.fetch(entry.sequence, items(for: entry)))))
+            IMAPResponseEncoder.write(.untagged(.fetch(entry.sequence, items(for: entry, keywords: keywords))), into: &writer)
         }
         if wantsStructure, !parsedStructures.isEmpty {
             view.owner.cache?.saveStructures(path: view.owner.path, parsedStructures)
@@ -163,22 +188,57 @@ final class FetchRun {
         parsedStructures = []
     }
 
-    private func items(for entry: Entry) -> [IMAPFetchItem] {
-        let message = entry.message
-        if allMetadata {
-            // The hot path (FETCH 1:* FLAGS of a large mailbox): no file, no IMAPMessage.
+    /// The hot path (FETCH 1:* FLAGS, UID FETCH 1:* (UID FLAGS) of a large folder): no file,
+    /// no IMAPMessage, no list of flags or items per message; the bytes are those
+    /// IMAPResponseEncoder writes for `metadataItems` (FetchRunTests compares them).
+    private func writeMetadata(_ entries: [Entry], keywords: MaildirKeywords, into writer: inout IMAPWriter) {
+        let addsUID = uid && !attributes.contains(.uid)
+        for entry in entries {
+            let message = entry.message
             let size = wantsSize ? message.size ?? MessageFiles.crlfSize(path: "\(view.owner.path)/\(message.location)") ?? 0 : 0
             let date = wantsDate ? view.owner.internalDate(uid: message.uid, location: message.location) : 0
-            return Self.metadataItems(attributes, metadata: MessageMetadata(uid: message.uid, flags: entry.flags,
-                                                                            internalDate: date, size: size), includeUID: uid)
+            writer.writeStatic("* ")
+            writer.writeNumber(entry.sequence)
+            writer.writeStatic(" FETCH (")
+            var first = true
+            if addsUID {
+                writer.writeStatic("UID ")
+                writer.writeNumber(message.uid)
+                first = false
+            }
+            for attribute in attributes {
+                if !first { writer.writeSpace() }
+                first = false
+                switch attribute {
+                case .flags:
+                    writer.writeStatic("FLAGS ")
+                    SelectedMailbox.writeFlags(message.flags, keywords: keywords, recent: entry.recent, into: &writer)
+                case .uid:
+                    writer.writeStatic("UID ")
+                    writer.writeNumber(message.uid)
+                case .rfc822Size:
+                    writer.writeStatic("RFC822.SIZE ")
+                    writer.writeNumber(size)
+                case .internalDate:
+                    writer.writeStatic("INTERNALDATE ")
+                    writer.writeDateTime(FetchResponder.dateTime(date))
+                default: continue
+                }
+            }
+            writer.writeStatic(")\r\n")
         }
+    }
+
+    private func items(for entry: Entry, keywords: MaildirKeywords) -> [IMAPFetchItem] {
+        let message = entry.message
+        let flags = SelectedMailbox.imapFlags(message.flags, keywords: keywords, recent: entry.recent)
         let path = "\(view.owner.path)/\(message.location)"
         let date = wantsDate ? view.owner.internalDate(uid: message.uid, location: message.location) : 0
         func metadata(content: [UInt8]?) -> MessageMetadata {
             let size: Int = if wantsSize {
                 message.size ?? content.map(MessageFiles.crlfSize) ?? MessageFiles.crlfSize(path: path) ?? 0
             } else { 0 }
-            return MessageMetadata(uid: message.uid, flags: entry.flags, internalDate: date, size: size)
+            return MessageMetadata(uid: message.uid, flags: flags, internalDate: date, size: size)
         }
         var items: [IMAPFetchItem]
         if structureOnlyNeedsContent, let cached = cachedStructure(uid: message.uid),
@@ -206,7 +266,7 @@ final class FetchRun {
                                          IMAPResponseEncoder.encodeFetchItem(.bodyStructure(parsed.bodyStructure))))
             }
         }
-        if entry.flagsChanged, !attributes.contains(.flags) { items.append(.flags(entry.flags)) }
+        if entry.flagsChanged, !attributes.contains(.flags) { items.append(.flags(flags)) }
         return items
     }
 

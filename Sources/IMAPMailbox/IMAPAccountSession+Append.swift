@@ -44,7 +44,7 @@ extension IMAPAccountSession {
                 let temporary = "\(owner.path)/tmp/\(base)"
                 let date = message.internalDate.map(Self.seconds) ?? now
                 try MessageFiles.write(stored, to: temporary, modified: date)
-                var system = Set<MaildirFlags.SystemFlag>()
+                var system = SystemFlagSet()
                 var keywords: [String] = []
                 for flag in message.flags {
                     switch flag {

@@ -31,7 +31,7 @@ extension IMAPAccountSession {
             // Dovecot answers OK and changes nothing.
             return try updates(allowExpunge: uid) + [.tagged(tag, IMAPStatus(.ok, "Store ignored with read-only mailbox."))]
         }
-        var system = Set<MaildirFlags.SystemFlag>()
+        var system = SystemFlagSet()
         var keywords: [String] = []
         for flag in action.flags {
             switch flag {
@@ -98,37 +98,36 @@ extension IMAPAccountSession {
         // not look up 100,000 dates.
         let needsDate = command.keys.contains { Self.reads($0, where: \.readsInternalDate) }
         let needsSize = command.keys.contains { Self.reads($0, where: \.readsSize) }
-        if !matcher.needsContent, !needsDate, !needsSize {
+        let flagsOnly: [UInt32]? = selected.owner.withState { state in
+            guard let search = FlagSearch(command.keys, keywords: state.keywords) else { return nil }
             // Flags and numbers only (UNSEEN, FLAGGED, KEYWORD, UID …, the common client
-            // searches): matched under the lock one message at a time, nothing gathered.
-            let found: [UInt32] = selected.owner.withState { state in
-                var found: [UInt32] = []
-                for (index, messageUID) in selected.uids.enumerated() {
-                    guard let at = state.index(of: messageUID) else { continue }
-                    let message = state.messages[at]
-                    let candidate = MessageCandidate(
-                        sequenceNumber: UInt32(index + 1), uid: messageUID,
-                        flags: SelectedMailbox.imapFlags(message.flags, keywords: state.keywords,
-                                                         recent: selected.recent.contains(messageUID)),
-                        location: "", size: message.size, folder: "")
-                    if matcher.matches(candidate, largestSequence: UInt32(selected.uids.count), largestUID: largestUID) {
-                        found.append(uid ? messageUID : candidate.sequenceNumber)
-                    }
+            // searches): matched under the lock on the flag bits, nothing gathered.
+            var found: [UInt32] = []
+            let largestSequence = UInt32(selected.uids.count)
+            state.forEachPresent(selected.uids) { index, at in
+                let message = FlagSearch.Message(sequence: UInt32(index + 1), uid: state.messages[at].uid,
+                                                 flags: state.messages[at].flags,
+                                                 recent: search.readsRecent && selected.recent.contains(state.messages[at].uid))
+                if search.matches(message, largestSequence: largestSequence, largestUID: largestUID) {
+                    found.append(uid ? message.uid : message.sequence)
                 }
-                return found
             }
-            return [.untagged(.search(found))] + (try updates(allowExpunge: uid)) + [.tagged(tag, IMAPStatus(.ok, "Search completed."))]
+            return found
+        }
+        if let flagsOnly {
+            return [.untagged(.search(flagsOnly))] + (try updates(allowExpunge: uid)) + [.tagged(tag, IMAPStatus(.ok, "Search completed."))]
         }
         // The candidates' metadata, taken under the lock; content is read outside it.
         let candidates: [MessageCandidate] = selected.owner.withState { state in
-            selected.uids.enumerated().compactMap { index, messageUID in
-                guard let at = state.index(of: messageUID) else { return nil }
+            let context = SearchFlagContext(recent: selected.recent, keywords: state.keywords)
+            var candidates: [MessageCandidate] = []
+            state.forEachPresent(selected.uids) { index, at in
                 let message = state.messages[at]
-                let flags = SelectedMailbox.imapFlags(message.flags, keywords: state.keywords,
-                                                      recent: selected.recent.contains(messageUID))
-                return MessageCandidate(sequenceNumber: UInt32(index + 1), uid: messageUID, flags: flags,
-                                        location: message.location, size: message.size, folder: selected.owner.path)
+                candidates.append(MessageCandidate(sequenceNumber: UInt32(index + 1), uid: message.uid, flags: message.flags,
+                                                   context: context, location: message.location, size: message.size,
+                                                   folder: selected.owner.path))
             }
+            return candidates
         }
         var found: [UInt32] = []
         for var candidate in candidates {
@@ -199,19 +198,59 @@ extension IMAPAccountSession {
     }
 }
 
-/// A message as SEARCH sees it: metadata at once (the date and a size missing from the name
-/// filled in only when a key reads them), the file read only when a key needs it.
+/// What the candidates of one SEARCH share: the session's \Recent set and the folder's
+/// keywords, each keyword name looked up once per SEARCH rather than once per message.
+final class SearchFlagContext {
+    let recent: RecentUIDs
+    let keywords: MaildirKeywords
+    private var indexes: [String: Int?] = [:]
+
+    init(recent: RecentUIDs, keywords: MaildirKeywords) {
+        self.recent = recent
+        self.keywords = keywords
+    }
+
+    func keywordIndex(_ name: String) -> Int? {
+        if let known = indexes[name] { return known }
+        let index = keywords.index(of: name)
+        indexes[name] = index
+        return index
+    }
+}
+
+/// A message as SEARCH sees it: flags as the name's bits, the date and a size missing from
+/// the name filled in only when a key reads them, the file read only when a key needs it.
 struct MessageCandidate: SearchCandidate {
     let sequenceNumber: UInt32
     let uid: UInt32
-    let flags: [IMAPFlag]
+    let flags: MaildirFlags
+    let context: SearchFlagContext
     let location: String
     var size: Int?
     let folder: String
     var internalDate = 0
 
     var metadata: MessageMetadata {
-        MessageMetadata(uid: uid, flags: flags, internalDate: internalDate, size: size ?? 0)
+        let imapFlags = SelectedMailbox.imapFlags(flags, keywords: context.keywords, recent: context.recent.contains(uid))
+        return MessageMetadata(uid: uid, flags: imapFlags, internalDate: internalDate, size: size ?? 0)
+    }
+
+    func hasFlag(_ flag: IMAPFlag) -> Bool {
+        switch flag {
+        case .answered: flags.system.contains(.answered)
+        case .flagged: flags.system.contains(.flagged)
+        case .deleted: flags.system.contains(.deleted)
+        case .seen: flags.system.contains(.seen)
+        case .draft: flags.system.contains(.draft)
+        case .recent: context.recent.contains(uid)
+        case .keyword(let name): hasKeyword(name)
+        case .extension: false
+        }
+    }
+
+    func hasKeyword(_ name: String) -> Bool {
+        guard let index = context.keywordIndex(name) else { return false }
+        return flags.keywords.contains(index)
     }
 
     func content() -> ParsedMessage? {

@@ -19,7 +19,7 @@ struct PreparedMessage {
     var baseName: String
     var fileSize: Int
     var virtualSize: Int
-    var system: Set<MaildirFlags.SystemFlag>
+    var system: SystemFlagSet
     var keywords: [String]
 }
 
@@ -34,8 +34,8 @@ struct CopySource {
 extension MailboxOwner {
     /// The letters for keyword names, adding new ones to `dovecot-keywords` under the uidlist
     /// lock, as Dovecot does. Unknown flag extensions (`\Foo`) cannot be stored and are skipped.
-    func keywordIndexes(_ names: [String], state: inout OwnerState) throws -> Set<Int> {
-        var indexes = Set<Int>()
+    func keywordIndexes(_ names: [String], state: inout OwnerState) throws -> KeywordIndexSet {
+        var indexes = KeywordIndexSet()
         var keywords = state.keywords
         var added = false
         for name in names {
@@ -66,7 +66,7 @@ extension MailboxOwner {
 
     /// STORE (RFC 3501 §6.4.6) on the messages with `uids`: renames their files; returns the
     /// UIDs whose flags changed. A file gone meanwhile marks the folder for a rescan.
-    func store(uids: [UInt32], operation: StoreOperation, system: Set<MaildirFlags.SystemFlag>,
+    func store(uids: [UInt32], operation: StoreOperation, system: SystemFlagSet,
                keywords: [String]) throws -> [UInt32] {
         try withSynchronizedState { state in
             let keywordSet = try keywordIndexes(keywords, state: &state)
@@ -86,7 +86,7 @@ extension MailboxOwner {
                     flags.keywords.subtract(keywordSet)
                 case .replace:
                     // \P (passed) has no IMAP name: a replace keeps it, as Dovecot does.
-                    flags.system = system.union(flags.system.filter { $0 == .passed })
+                    flags.system = system.union(flags.system.intersection([.passed]))
                     flags.keywords = keywordSet
                 }
                 guard flags != message.flags else { continue }

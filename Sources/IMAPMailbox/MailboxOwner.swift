@@ -67,6 +67,33 @@ struct OwnerState {
         return low < messages.count && messages[low].uid == uid ? low : nil
     }
 
+    /// Calls `body` with (index in `uids`, index in `messages`) for each of the ascending
+    /// `uids` the owner still has: one walk of both lists, no lookup per message.
+    func forEachPresent(_ uids: [UInt32], _ body: (Int, Int) -> Void) {
+        var at = 0
+        for (index, uid) in uids.enumerated() {
+            while at < messages.count, messages[at].uid < uid { at += 1 }
+            if at == messages.count { return }
+            if messages[at].uid == uid { body(index, at) }
+        }
+    }
+
+    /// The first index at or after `start` whose UID is at least `uid`: a few steps forward
+    /// when the caller walks ascending UIDs, a binary search when it jumps.
+    func lowerBound(_ uid: UInt32, from start: Int) -> Int {
+        var at = start
+        for _ in 0..<8 {
+            if at >= messages.count || messages[at].uid >= uid { return at }
+            at += 1
+        }
+        var low = at, high = messages.count
+        while low < high {
+            let middle = (low + high) / 2
+            if messages[middle].uid < uid { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// The first index whose UID is at least `uid`.
     func lowerBound(_ uid: UInt32) -> Int {
         var low = 0, high = messages.count

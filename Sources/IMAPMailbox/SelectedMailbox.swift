@@ -16,7 +16,7 @@ final class SelectedMailbox {
     let readOnly: Bool
     /// Sequence number i + 1 is uids[i]; expunged messages stay until the client is told.
     var uids: [UInt32] = []
-    var recent = Set<UInt32>()
+    var recent = RecentUIDs()
     var seenModSeq: UInt64 = 0
     var lastCounter: UInt64 = 0
     var knownKeywords: [String] = []
@@ -48,6 +48,31 @@ final class SelectedMailbox {
         return result
     }
 
+    /// `imapFlags` written as a list without making it (FETCH 1:* FLAGS writes 100,000).
+    static func writeFlags(_ flags: MaildirFlags, keywords: MaildirKeywords, recent: Bool, into writer: inout IMAPWriter) {
+        var first = true
+        func add(_ name: StaticString) {
+            if !first { writer.writeSpace() }
+            first = false
+            writer.writeStatic(name)
+        }
+        writer.writeStatic("(")
+        if flags.system.contains(.answered) { add("\\Answered") }
+        if flags.system.contains(.flagged) { add("\\Flagged") }
+        if flags.system.contains(.deleted) { add("\\Deleted") }
+        if flags.system.contains(.seen) { add("\\Seen") }
+        if flags.system.contains(.draft) { add("\\Draft") }
+        if recent { add("\\Recent") }
+        if !flags.keywords.isEmpty {
+            for name in keywords.keywordNames(of: flags) {
+                if !first { writer.writeSpace() }
+                first = false
+                writer.write(name)
+            }
+        }
+        writer.writeStatic(")")
+    }
+
     static let systemFlags: [IMAPFlag] = [.answered, .flagged, .deleted, .seen, .draft]
 
     func flagsResponses(keywords: [String]) -> [IMAPResponse] {
@@ -69,7 +94,8 @@ final class SelectedMailbox {
             uids = state.messages.map(\.uid)
             // EXAMINE shows the recent messages without taking them (as Dovecot does).
             let first = state.lowerBound(state.recentBoundary)
-            recent = Set(state.messages[first...].map(\.uid))
+            recent = RecentUIDs()
+            recent.add(run: uids[first...], after: nil)
             if !readOnly {
                 if state.recentBoundary != state.nextUID {
                     state.recentBoundary = state.nextUID
@@ -122,33 +148,34 @@ final class SelectedMailbox {
             while ownerIndex < state.messages.count, state.messages[ownerIndex].uid < uid { ownerIndex += 1 }
             if ownerIndex >= state.messages.count || state.messages[ownerIndex].uid != uid { expungedIndexes.append(index) }
         }
-        // Flag changes of messages the client knows.
-        for index in uids.indices {
-            guard let at = state.index(of: uids[index]) else { continue }
-            let message = state.messages[at]
-            guard message.modSeq > seenModSeq else { continue }
-            if ownReported[message.uid] == message.modSeq { continue }
-            let flags = Self.imapFlags(message.flags, keywords: state.keywords, recent: recent.contains(message.uid))
-            responses.append(.untagged(.fetch(UInt32(index + 1), [.flags(flags)])))
+        // Flag changes of messages the client knows (none when no MODSEQ moved past ours).
+        if state.highestModSeq > seenModSeq {
+            state.forEachPresent(uids) { index, at in
+                let modSeq = state.messages[at].modSeq, uid = state.messages[at].uid
+                guard modSeq > seenModSeq, ownReported[uid] != modSeq else { return }
+                let flags = Self.imapFlags(state.messages[at].flags, keywords: state.keywords, recent: recent.contains(uid))
+                responses.append(.untagged(.fetch(UInt32(index + 1), [.flags(flags)])))
+            }
         }
         var recentExpunged = false
         if allowExpunge, !expungedIndexes.isEmpty {
             // Descending, as Dovecot sends them: every number is still right when the client reads it.
             for index in expungedIndexes.reversed() {
                 responses.append(.untagged(.expunge(UInt32(index + 1))))
-                if recent.remove(uids[index]) != nil { recentExpunged = true }
+                if recent.remove(uids[index]) { recentExpunged = true }
             }
             let gone = Set(expungedIndexes)
             uids = uids.enumerated().filter { !gone.contains($0.offset) }.map(\.element)
         }
         // Arrivals: UIDs above the highest the client knows.
-        let highest = uids.last ?? 0
+        let known = uids.last
+        let highest = known ?? 0
         let firstNew = state.lowerBound(highest + 1)
         let arrivals = state.messages[firstNew...].map(\.uid)
         if !arrivals.isEmpty {
             uids += arrivals
             if !readOnly, let boundaryIndex = arrivals.firstIndex(where: { $0 >= state.recentBoundary }) {
-                recent.formUnion(arrivals[boundaryIndex...])
+                recent.add(run: arrivals[boundaryIndex...], after: boundaryIndex > 0 ? arrivals[boundaryIndex - 1] : known)
                 state.recentBoundary = state.nextUID
                 owner.saveFolderRow(state)
             }

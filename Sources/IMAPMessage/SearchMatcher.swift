@@ -6,6 +6,23 @@ public protocol SearchCandidate {
     var metadata: MessageMetadata { get }
     /// Loads and parses the message; nil when the file is gone (it then matches no content key).
     func content() -> ParsedMessage?
+    /// The three below read `metadata` unless a candidate answers them cheaper (a folder of
+    /// 100,000 messages is searched for UNSEEN without building 100,000 flag lists).
+    var uid: UInt32 { get }
+    func hasFlag(_ flag: IMAPFlag) -> Bool
+    func hasKeyword(_ name: String) -> Bool
+}
+
+extension SearchCandidate {
+    public var uid: UInt32 { metadata.uid }
+    public func hasFlag(_ flag: IMAPFlag) -> Bool { metadata.flags.contains(flag) }
+    public func hasKeyword(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return metadata.flags.contains { flag in
+            if case .keyword(let keyword) = flag { return keyword.lowercased() == lowered }
+            return false
+        }
+    }
 }
 
 /// SEARCH (RFC 3501 §6.4.4): the keys ANDed; strings matched as case-insensitive substrings
@@ -71,8 +88,7 @@ private struct SearchContext<Candidate: SearchCandidate> {
     }
 
     mutating func evaluate(_ key: IMAPSearchKey) -> Bool {
-        let metadata = candidate.metadata
-        func has(_ flag: IMAPFlag) -> Bool { metadata.flags.contains(flag) }
+        func has(_ flag: IMAPFlag) -> Bool { candidate.hasFlag(flag) }
         switch key {
         case .all: return true
         case .answered: return has(.answered)
@@ -88,17 +104,17 @@ private struct SearchContext<Candidate: SearchCandidate> {
         case .undraft: return !has(.draft)
         case .unflagged: return !has(.flagged)
         case .unseen: return !has(.seen)
-        case .keyword(let name): return hasKeyword(name, metadata.flags)
-        case .unkeyword(let name): return !hasKeyword(name, metadata.flags)
-        case .before(let date): return compare(internalDay(metadata), date) < 0
-        case .on(let date): return compare(internalDay(metadata), date) == 0
-        case .since(let date): return compare(internalDay(metadata), date) >= 0
+        case .keyword(let name): return candidate.hasKeyword(name)
+        case .unkeyword(let name): return !candidate.hasKeyword(name)
+        case .before(let date): return compare(internalDay(candidate.metadata), date) < 0
+        case .on(let date): return compare(internalDay(candidate.metadata), date) == 0
+        case .since(let date): return compare(internalDay(candidate.metadata), date) >= 0
         case .sentBefore(let date): return sentDate().map { compare($0, date) < 0 } ?? false
         case .sentOn(let date): return sentDate().map { compare($0, date) == 0 } ?? false
         case .sentSince(let date): return sentDate().map { compare($0, date) >= 0 } ?? false
-        case .larger(let size): return metadata.size > Int(size)
-        case .smaller(let size): return metadata.size < Int(size)
-        case .uid(let set): return set.contains(metadata.uid, largest: largestUID)
+        case .larger(let size): return candidate.metadata.size > Int(size)
+        case .smaller(let size): return candidate.metadata.size < Int(size)
+        case .uid(let set): return set.contains(candidate.uid, largest: largestUID)
         case .sequenceSet(let set): return set.contains(candidate.sequenceNumber, largest: largestSequence)
         case .not(let inner): return !evaluate(inner)
         case .or(let a, let b): return evaluate(a) || evaluate(b)
@@ -120,13 +136,6 @@ private struct SearchContext<Candidate: SearchCandidate> {
     private mutating func sentDate() -> IMAPDate? {
         guard let message = content() else { return nil }
         return message.sentDate ?? IMAPDate(year: 1970, month: 1, day: 1)
-    }
-
-    private func hasKeyword(_ name: String, _ flags: [IMAPFlag]) -> Bool {
-        flags.contains { flag in
-            if case .keyword(let keyword) = flag { return keyword.lowercased() == name.lowercased() }
-            return false
-        }
     }
 
     private func internalDay(_ metadata: MessageMetadata) -> IMAPDate {

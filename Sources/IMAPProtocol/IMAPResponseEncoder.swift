@@ -125,15 +125,22 @@ public enum IMAPResponseEncoder {
             writer.writeList(values) { $0.write("\($1.attribute.rawValue) \($1.value)") }
         case .search(let numbers):
             // "SEARCH" *(SP nz-number)
-            writer.write((["SEARCH"] + numbers.map(String.init)).joined(separator: " "))
+            writer.write("SEARCH")
+            for number in numbers {
+                writer.writeSpace()
+                writer.writeNumber(number)
+            }
         case .flags(let flags):
             writer.write("FLAGS ")
             writer.writeFlags(flags)
-        case .exists(let count): writer.write("\(count) EXISTS")
+        case .exists(let count):
+            writer.writeNumber(count)
+            writer.write(" EXISTS")
         case .recent(let count): writer.write("\(count) RECENT")
         case .expunge(let number): writer.write("\(number) EXPUNGE")
         case .fetch(let number, let items):
-            writer.write("\(number) FETCH (")
+            writer.writeNumber(number)
+            writer.write(" FETCH (")
             writeFetchItems(items, into: &writer)
             writer.write(")")
         case .enabled(let capabilities):
@@ -208,8 +215,12 @@ public enum IMAPResponseEncoder {
         case .internalDate(let date):
             writer.write("INTERNALDATE ")
             writer.writeDateTime(date)
-        case .rfc822Size(let size): writer.write("RFC822.SIZE \(size)")
-        case .uid(let uid): writer.write("UID \(uid)")
+        case .rfc822Size(let size):
+            writer.write("RFC822.SIZE ")
+            writer.writeNumber(size)
+        case .uid(let uid):
+            writer.write("UID ")
+            writer.writeNumber(uid)
         case .envelope(let envelope):
             writer.write("ENVELOPE ")
             writeEnvelope(envelope, into: &writer)

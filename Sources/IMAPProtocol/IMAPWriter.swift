@@ -28,6 +28,30 @@ public struct IMAPWriter {
         buffer.writeBytes(bytes)
     }
 
+    /// Decimal digits without a String in between (FETCH 1:* of a large folder writes a few
+    /// hundred thousand numbers).
+    public mutating func writeNumber(_ value: UInt64) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var rest = value
+            var at = scratch.count
+            repeat {
+                at -= 1
+                scratch[at] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[at...]))
+        }
+    }
+
+    public mutating func writeNumber(_ value: UInt32) { writeNumber(UInt64(value)) }
+
+    public mutating func writeNumber(_ value: Int) { value < 0 ? write(String(value)) : writeNumber(UInt64(value)) }
+
+    public mutating func writeStatic(_ text: StaticString) {
+        buffer.writeStaticString(text)
+    }
+
     public mutating func writeSpace() {
         buffer.writeInteger(UInt8(ascii: " "))
     }

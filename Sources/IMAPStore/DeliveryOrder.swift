@@ -14,16 +14,26 @@ enum DeliveryOrder {
             .map(\.name)
     }
 
+    /// "SECONDS.UNIQUE.HOST": the leading seconds and the digits after "M" in UNIQUE, read as
+    /// bytes (a first SELECT of 100,000 new files computes 100,000 keys).
     static func key(_ name: String) -> (seconds: Int, microseconds: Int) {
-        let digits = name.prefix { $0.isASCII && $0.isNumber }
-        let seconds = Int(digits) ?? 0
-        var microseconds = 0
-        let rest = name.dropFirst(digits.count)
-        if rest.first == ".", let unique = rest.dropFirst().split(separator: ".", maxSplits: 1).first,
-           let m = unique.firstIndex(of: "M") {
-            microseconds = Int(unique[unique.index(after: m)...].prefix { $0.isASCII && $0.isNumber }) ?? 0
+        var bytes = name.utf8.makeIterator()
+        func number(startingWith first: UInt8?) -> (value: Int, next: UInt8?) {
+            var value = 0, digits = 0, byte = first
+            while let digit = byte, digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") {
+                // More digits than an Int holds: no number, as Int(String) says.
+                if digits < 18 { value = value * 10 + Int(digit - UInt8(ascii: "0")) } else { value = 0 }
+                digits += 1
+                byte = bytes.next()
+            }
+            return (digits > 18 ? 0 : value, byte)
         }
-        return (seconds, microseconds)
+        let (seconds, next) = number(startingWith: bytes.next())
+        guard next == UInt8(ascii: ".") else { return (seconds, 0) }
+        while let byte = bytes.next(), byte != UInt8(ascii: ".") {
+            if byte == UInt8(ascii: "M") { return (seconds, number(startingWith: bytes.next()).value) }
+        }
+        return (seconds, 0)
     }
 
     /// `,W=123` or `,S=123` in a file name (maildir_filename_get_size).

@@ -38,17 +38,17 @@ public struct MaildirFlags: Sendable, Hashable {
 
     public static let maximumKeywords = 26
 
-    public var system: Set<SystemFlag>
+    public var system: SystemFlagSet
     /// Indexes into `dovecot-keywords`, 0 (`a`) to 25 (`z`).
-    public var keywords: Set<Int>
+    public var keywords: KeywordIndexSet
     /// Letters we do not know, kept so another program's flags survive our renames.
     public var unknown: [Character]
     /// A further `,…` flag set: unknown to Dovecot too, kept verbatim after ours.
     public var extra: String
 
-    public init(system: Set<SystemFlag> = [], keywords: Set<Int> = [], unknown: [Character] = [], extra: String = "") {
+    public init(system: SystemFlagSet = [], keywords: KeywordIndexSet = [], unknown: [Character] = [], extra: String = "") {
         self.system = system
-        self.keywords = keywords.filter { (0..<Self.maximumKeywords).contains($0) }
+        self.keywords = keywords
         self.unknown = unknown
         self.extra = extra
     }

@@ -6,7 +6,9 @@
 /// download a message twice when a site moves between the servers.
 public enum POP3UIDL {
     public static func of(fileName: String) -> String {
-        let unique = String(fileName.prefix { $0 != "," && $0 != ":" })
+        let bytes = fileName.utf8
+        let end = bytes.firstIndex { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ":") } ?? bytes.endIndex
+        let unique = String(Substring(bytes[..<end]))
         if !unique.isEmpty, unique.utf8.count <= 70, unique.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
             return unique
         }

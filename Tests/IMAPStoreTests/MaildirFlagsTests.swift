@@ -34,9 +34,25 @@ import Testing
         var keywords = MaildirKeywords()
         let label = keywords.indexAdding("$Label1")
         let junk = keywords.indexAdding("$Junk")
-        let flags = MaildirFlags(system: [.flagged], keywords: Set([label, junk].compactMap { $0 }))
+        let flags = MaildirFlags(system: [.flagged], keywords: KeywordIndexSet([label, junk].compactMap { $0 }))
         #expect(flags.rendered == "Fab")
         #expect(keywords.text == "0 $Label1\n1 $Junk\n")
+    }
+
+    @Test func flagBitsBehaveAsSets() {
+        var system: SystemFlagSet = [.seen, .draft]
+        #expect(system.insert(.seen).inserted == false)
+        #expect(system.insert(.deleted).inserted)
+        #expect(Array(system) == [.draft, .seen, .deleted])
+        #expect(system.remove(.draft) == .draft && system.remove(.draft) == nil)
+        system.subtract([.seen])
+        #expect(system == [.deleted] && !system.contains(.seen))
+        var keywords: KeywordIndexSet = [25, 3, 0]
+        #expect(Array(keywords) == [0, 3, 25])
+        #expect(keywords.insert(26).inserted == false && keywords.insert(-1).inserted == false)
+        #expect(!keywords.contains(26) && keywords.count == 3)
+        keywords.formIntersection([3, 4])
+        #expect(keywords == [3])
     }
 
     @Test func mapsIMAPNames() {

@@ -135,6 +135,17 @@ import MaildirStore
         #expect(names.sorted(by: DeliveryOrder.precedes) == ["other", "1700000001.M3P0.h", "1700000001.M3P1.h", "1700000001.M20P1.h", "1700000002.M1P1.h"])
     }
 
+    @Test func keysAreTheSecondsAndTheMicroseconds() {
+        #expect(DeliveryOrder.key("1700000001.M3P0.h") == (1_700_000_001, 3))
+        #expect(DeliveryOrder.key("1700000001.P5M72Q1.host,S=10:2,S") == (1_700_000_001, 72))
+        #expect(DeliveryOrder.key("12") == (12, 0))
+        #expect(DeliveryOrder.key("12.noemm.M9") == (12, 0))
+        #expect(DeliveryOrder.key("other") == (0, 0))
+        #expect(DeliveryOrder.key("1234567890123456789012.M5") == (0, 5))
+        #expect(POP3UIDL.of(fileName: "1700000001.M3P0.h,S=10:2,S") == "1700000001.M3P0.h")
+        #expect(POP3UIDL.of(fileName: "é:2,") == "H" + String(POP3UIDL.of(fileName: "é").dropFirst()))
+    }
+
     @Test func readsSizesFromTheName() {
         #expect(DeliveryOrder.sizeField("W", in: "1.M2P3.h,S=10,W=12:2,S") == 12)
         #expect(DeliveryOrder.sizeField("S", in: "1.M2P3.h,S=10,W=12") == 10)
