@@ -32,7 +32,11 @@ final class FetchRun {
     /// The batch's cached ENVELOPE/BODYSTRUCTURE items, read in one query.
     private var cachedStructures: [UInt32: (envelope: [UInt8]?, bodyStructure: [UInt8]?)] = [:]
     /// Items parsed in this batch, written to the cache in one transaction after it.
-    private var parsedStructures: [(uid: UInt32, envelope: [UInt8], bodyStructure: [UInt8])] = []
+    private var parsedStructures: [(uid: UInt32, envelope: [UInt8], bodyStructure: [UInt8]?)] = []
+    /// ENVELOPE without BODYSTRUCTURE and nothing else that reads the file: the header is enough.
+    let envelopeFromHeader: Bool
+    let wantsEnvelope: Bool
+    let wantsBodyStructure: Bool
 
     init(session: IMAPAccountSession, view: SelectedMailbox, tag: String, attributes: [IMAPFetchAttribute], uid: Bool,
          ranges: [ClosedRange<Int>]) {
@@ -48,6 +52,9 @@ final class FetchRun {
         setsSeen = simple ? false : FetchResponder.setsSeen(attributes)
         let rest = attributes.filter { $0 != .envelope && $0 != .bodyStructure }
         structureOnlyNeedsContent = !simple && rest.count < attributes.count && (rest.isEmpty || FetchResponder.need(rest) == .metadata)
+        wantsEnvelope = attributes.contains(.envelope)
+        wantsBodyStructure = attributes.contains(.bodyStructure)
+        envelopeFromHeader = structureOnlyNeedsContent && wantsEnvelope && !wantsBodyStructure
         wantsDate = attributes.contains(.internalDate)
         wantsSize = attributes.contains(.rfc822Size)
         needsLocation = !simple || wantsDate || wantsSize
@@ -242,17 +249,15 @@ final class FetchRun {
         }
         var items: [IMAPFetchItem]
         if structureOnlyNeedsContent, let cached = cachedStructure(uid: message.uid),
-                  let envelope = cached.envelope, let bodyStructure = cached.bodyStructure {
+           cached.envelope != nil || !wantsEnvelope, cached.bodyStructure != nil || !wantsBodyStructure {
             // ENVELOPE and BODYSTRUCTURE from the cache: the file is not read.
-            let known = metadata(content: nil)
-            items = uid && !attributes.contains(.uid) ? [.uid(message.uid)] : []
-            for attribute in attributes {
-                switch attribute {
-                case .envelope: items.append(.encoded(envelope))
-                case .bodyStructure: items.append(.encoded(bodyStructure))
-                default: items += FetchResponder.items(for: [attribute], metadata: known, message: nil, includeUID: false)
-                }
-            }
+            items = itemsWithStructure(envelope: cached.envelope ?? [], bodyStructure: cached.bodyStructure ?? [],
+                                       metadata: metadata(content: nil), message: nil, uid: message.uid)
+        } else if envelopeFromHeader, let header = MessageFiles.readHeader(path: path) {
+            let envelope = IMAPResponseEncoder.encodeFetchItem(.envelope(ParsedMessage.envelope(header: header)))
+            parsedStructures.append((message.uid, envelope, nil))
+            items = itemsWithStructure(envelope: envelope, bodyStructure: [], metadata: metadata(content: nil),
+                                       message: nil, uid: message.uid)
         } else {
             let content = need == .content ? MessageFiles.read(path: path) : nil
             let parsed = content.map { ParsedMessage(crlf: MessageLines.crlf($0)) }
@@ -260,13 +265,33 @@ final class FetchRun {
                 // The file vanished between scan and open: rescan at the next sync point.
                 view.owner.markDirty()
             }
-            items = FetchResponder.items(for: attributes, metadata: metadata(content: content), message: parsed, includeUID: uid)
             if let parsed, attributes.contains(where: { $0 == .envelope || $0 == .bodyStructure }) {
-                parsedStructures.append((message.uid, IMAPResponseEncoder.encodeFetchItem(.envelope(parsed.envelope)),
-                                         IMAPResponseEncoder.encodeFetchItem(.bodyStructure(parsed.bodyStructure))))
+                // Built and encoded once, for the answer and for the cache.
+                let envelope = IMAPResponseEncoder.encodeFetchItem(.envelope(parsed.envelope))
+                let bodyStructure = IMAPResponseEncoder.encodeFetchItem(.bodyStructure(parsed.bodyStructure))
+                parsedStructures.append((message.uid, envelope, bodyStructure))
+                items = itemsWithStructure(envelope: envelope, bodyStructure: bodyStructure,
+                                           metadata: metadata(content: content), message: parsed, uid: message.uid)
+            } else {
+                items = FetchResponder.items(for: attributes, metadata: metadata(content: content), message: parsed, includeUID: uid)
             }
         }
         if entry.flagsChanged, !attributes.contains(.flags) { items.append(.flags(flags)) }
+        return items
+    }
+
+    /// The items asked, ENVELOPE and BODYSTRUCTURE in their encoded form; UID first when
+    /// UID FETCH adds it.
+    private func itemsWithStructure(envelope: [UInt8], bodyStructure: [UInt8], metadata: MessageMetadata,
+                                    message: ParsedMessage?, uid messageUID: UInt32) -> [IMAPFetchItem] {
+        var items: [IMAPFetchItem] = uid && !attributes.contains(.uid) ? [.uid(messageUID)] : []
+        for attribute in attributes {
+            switch attribute {
+            case .envelope: items.append(.encoded(envelope))
+            case .bodyStructure: items.append(.encoded(bodyStructure))
+            default: items += FetchResponder.items(for: [attribute], metadata: metadata, message: message, includeUID: false)
+            }
+        }
         return items
     }
 

@@ -182,15 +182,17 @@ final class MailboxCache: @unchecked Sendable {
     }
 
     /// Several messages' items in one transaction.
-    func saveStructures(path: String, _ values: [(uid: UInt32, envelope: [UInt8], bodyStructure: [UInt8])]) {
+    /// A nil BODYSTRUCTURE (FETCH ENVELOPE parsed the header only) keeps the one cached.
+    func saveStructures(path: String, _ values: [(uid: UInt32, envelope: [UInt8], bodyStructure: [UInt8]?)]) {
         guard !values.isEmpty else { return }
         try? queue.write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO messages (folder, uid, envelope, body_structure) VALUES (?, ?, ?, ?)
-                ON CONFLICT(folder, uid) DO UPDATE SET envelope = excluded.envelope, body_structure = excluded.body_structure
+                ON CONFLICT(folder, uid) DO UPDATE SET envelope = excluded.envelope,
+                    body_structure = COALESCE(excluded.body_structure, body_structure)
                 """)
             for value in values {
-                try statement.execute(arguments: [path, Int64(value.uid), Data(value.envelope), Data(value.bodyStructure)])
+                try statement.execute(arguments: [path, Int64(value.uid), Data(value.envelope), value.bodyStructure.map { Data($0) }])
             }
         }
     }

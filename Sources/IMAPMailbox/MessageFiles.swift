@@ -27,6 +27,41 @@ enum MessageFiles {
         return offset == bytes.count ? bytes : Array(bytes[0..<offset])
     }
 
+    /// The file up to and including its first empty line (the header, RFC 5322 §2.1), read in
+    /// 8 KiB pieces; the whole file when it has no empty line.
+    static func readHeader(path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var piece = [UInt8](repeating: 0, count: 8_192)
+        while bytes.count < maximumSize {
+            let count = piece.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            let scanFrom = max(0, bytes.count - 2)
+            bytes.append(contentsOf: piece[0..<count])
+            if let end = headerEnd(bytes, from: scanFrom) { return Array(bytes[0..<end]) }
+        }
+        return bytes
+    }
+
+    /// Just past the first empty line at or after `from` (LF or CRLF line ends).
+    static func headerEnd(_ bytes: [UInt8], from start: Int) -> Int? {
+        // An empty first line: the header is empty.
+        if start == 0, bytes.first == 0x0A { return 1 }
+        if start == 0, bytes.count >= 2, bytes[0] == 0x0D, bytes[1] == 0x0A { return 2 }
+        var index = start
+        while index < bytes.count {
+            if bytes[index] == 0x0A {
+                if index + 1 < bytes.count, bytes[index + 1] == 0x0A { return index + 2 }
+                if index + 2 < bytes.count, bytes[index + 1] == 0x0D, bytes[index + 2] == 0x0A { return index + 3 }
+            }
+            index += 1
+        }
+        return nil
+    }
+
     static func parsed(path: String) -> ParsedMessage? {
         read(path: path).map { ParsedMessage(crlf: MessageLines.crlf($0)) }
     }

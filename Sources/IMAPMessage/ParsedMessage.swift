@@ -126,3 +126,14 @@ public struct ParsedMessage: Sendable {
         return result
     }
 }
+
+extension ParsedMessage {
+    /// ENVELOPE from the top-level header alone (LF or CRLF line ends; the body may be
+    /// missing): a FETCH ENVELOPE of a message not yet cached reads and parses only the header,
+    /// as Dovecot does. The same envelope as `ParsedMessage(crlf:).envelope` of the whole message.
+    public static func envelope(header bytes: [UInt8], limits: MIMELimits = MIMELimits()) -> IMAPEnvelope {
+        let crlf = MessageLines.crlf(bytes)
+        let header = MIMEHeader.parse(crlf, from: 0, to: crlf.count)
+        return BodyStructureBuilder(bytes: crlf, limits: limits).envelope(header)
+    }
+}

@@ -78,11 +78,25 @@ public struct IMAPWriter {
 
     /// string = quoted / literal
     public mutating func writeString(_ bytes: [UInt8]) {
-        guard IMAPWriter.isQuotable(bytes) else { return writeLiteral(bytes) }
-        buffer.writeInteger(UInt8(ascii: "\""))
+        // One pass decides the form; the runs between escapes are written whole (a FETCH
+        // ENVELOPE of a large folder writes a million strings).
+        var escapes = 0
         for byte in bytes {
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { buffer.writeInteger(UInt8(ascii: "\\")) }
-            buffer.writeInteger(byte)
+            guard byte != 0, byte < 0x80, byte != UInt8(ascii: "\r"), byte != UInt8(ascii: "\n") else { return writeLiteral(bytes) }
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { escapes += 1 }
+        }
+        buffer.reserveCapacity(minimumWritableBytes: bytes.count + escapes + 2)
+        buffer.writeInteger(UInt8(ascii: "\""))
+        if escapes == 0 {
+            buffer.writeBytes(bytes)
+        } else {
+            var start = 0
+            for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                buffer.writeBytes(bytes[start..<index])
+                buffer.writeInteger(UInt8(ascii: "\\"))
+                start = index
+            }
+            buffer.writeBytes(bytes[start...])
         }
         buffer.writeInteger(UInt8(ascii: "\""))
     }

@@ -130,6 +130,26 @@ import Testing
         #expect(try again.send("b FETCH 1 FLAGS") == ["* 1 FETCH (FLAGS (\\Recent))", "b OK Fetch completed."])
     }
 
+    /// FETCH ENVELOPE reads the header only and caches the envelope alone; a later
+    /// BODYSTRUCTURE parses the whole file and adds its own without losing the envelope.
+    @Test func envelopeFirstThenBodyStructure() throws {
+        maildir.put("cur/1000000001.M2P1Q1.host:2,S", "From: A <a@example.org>\nSubject: two\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nx\n--b--\n")
+        let client = TestClient(try openStore(maildir).1)
+        _ = try client.send("a SELECT INBOX")
+        let envelope = try client.send("b FETCH 2 ENVELOPE")
+        #expect(envelope.first?.hasPrefix("* 2 FETCH (ENVELOPE (NIL \"two\" ((\"A\" NIL \"a\" \"example.org\"))") == true, "\(envelope)")
+        let cache = try MailboxCache(root: maildir.path)
+        let row = try #require(cache.structure(path: maildir.path, uid: 2))
+        #expect(row.envelope != nil && row.bodyStructure == nil)
+        let structure = try client.send("c FETCH 2 BODYSTRUCTURE")
+        #expect(structure.first?.contains("(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 0 NIL NIL NIL NIL) \"mixed\"") == true, "\(structure)")
+        let both = try #require(cache.structure(path: maildir.path, uid: 2))
+        #expect(both.envelope == row.envelope && both.bodyStructure != nil)
+        let envelopeLine: String = try #require(envelope.first), structureLine: String = try #require(structure.first)
+        let combined: String = String(envelopeLine.dropLast()) + " " + String(structureLine.dropFirst("* 2 FETCH (".count))
+        #expect(try client.send("d FETCH 2 (ENVELOPE BODYSTRUCTURE)").first == combined)
+    }
+
     @Test func uidValidityChangeDropsRows() throws {
         let cache = try MailboxCache(root: maildir.path)
         #expect(cache.folder(path: maildir.path, uidValidity: 7) == nil)

@@ -11,6 +11,36 @@ import Testing
         #expect(MessageLines.lf(Array(output.utf8)) == Array(input.replacingOccurrences(of: "\r\n", with: "\n").utf8))
     }
 
+    @Test func crlfAgreesWithTheByteRule() {
+        // The rule, byte by byte: a LF not after a CR gets one.
+        func naive(_ bytes: [UInt8]) -> [UInt8] {
+            var output: [UInt8] = [], previous: UInt8 = 0
+            for byte in bytes {
+                if byte == 0x0A && previous != 0x0D { output.append(0x0D) }
+                output.append(byte)
+                previous = byte
+            }
+            return output
+        }
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<200 {
+            let bytes = (0..<length).map { _ in [UInt8(0x0A), 0x0D, 0x61, 0x00][Int(generator.next() % 4)] }
+            #expect(MessageLines.crlf(bytes) == naive(bytes), "\(bytes)")
+        }
+    }
+
+    /// FETCH ENVELOPE of an uncached message parses the header only: the same envelope.
+    @Test func envelopeFromTheHeaderAloneIsTheMessagesEnvelope() {
+        for message in DovecotDifferentialTests.messages {
+            let whole = ParsedMessage(crlf: MessageLines.crlf(message)).envelope
+            #expect(ParsedMessage.envelope(header: message) == whole)
+            let text = message
+            if let blank = (0..<max(0, text.count - 1)).first(where: { text[$0] == 0x0A && text[$0 + 1] == 0x0A }) {
+                #expect(ParsedMessage.envelope(header: Array(text[..<(blank + 2)])) == whole)
+            }
+        }
+    }
+
     @Test func lfKeepsBareCR() {
         #expect(MessageLines.lf(Array("a\rb\r\n\r".utf8)) == Array("a\rb\n\r".utf8))
     }

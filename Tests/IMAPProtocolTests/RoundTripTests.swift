@@ -60,6 +60,15 @@ struct DateTests {
 
 @Suite("IMAP string forms")
 struct StringFormTests {
+    @Test func quotedStringsEscapeQuotesAndBackslashes() {
+        for (text, wire) in [("a\"b", "\"a\\\"b\""), ("\\", "\"\\\\\""), ("\"x\\y\"", "\"\\\"x\\\\y\\\"\""),
+                             ("plain", "\"plain\""), ("a\nb", "{3}\r\na\nb"), ("\u{0}", "{1}\r\n\u{0}")] {
+            var writer = IMAPWriter()
+            writer.writeString(Array(text.utf8))
+            #expect(string(writer.buffer) == wire)
+        }
+    }
+
     @Test func nilAsAMailboxNameIsQuoted() {
         var writer = IMAPWriter()
         writer.writeMailbox(IMAPMailboxName("Nil"))
