@@ -279,3 +279,17 @@ def test_log_has_no_passwords(pop3_server, datadir):
     print(log)
     for secret in (PASSWORD, wrong, plain_token(ALICE), plain_token(ALICE, wrong)):
         assert secret not in log, f"the log shows {secret!r}"
+
+
+def test_a_remembered_password_ends_with_user_passwd(pop3_server, datadir):
+    """Successful password checks are remembered ([auth] cache_seconds), keyed by the stored
+    hash: after `tsubame user passwd` (another process) the old password fails at once on the
+    running server and the new one works; a wrong password is never remembered."""
+    from conftest import run_cli
+    for _ in range(2):   # the second login is the remembered one
+        assert _user_pass(pop3_server, ALICE, PASSWORD)[1].startswith("+OK")
+    run_cli("user", "passwd", ALICE, "--data", datadir.path, "--password-stdin", stdin=b"battery staple 42\n")
+    assert _user_pass(pop3_server, ALICE, PASSWORD)[1] == FAILED
+    assert _user_pass(pop3_server, ALICE, "battery staple 42")[1].startswith("+OK")
+    assert _user_pass(pop3_server, ALICE, "battery staple 42")[1].startswith("+OK")
+    assert "battery" not in pop3_server.log()

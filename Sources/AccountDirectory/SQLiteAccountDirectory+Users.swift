@@ -77,11 +77,23 @@ extension SQLiteAccountDirectory {
         let stored: PasswordRecord? = try mailbox.flatMap { mailbox in
             try pool.read { db in try DirectoryTables(db: db).passwordRecord(of: mailbox) }
         }
+        if let stored, let mailbox, verifiedPasswords.contains(hash: stored.hash, password: password) { return mailbox }
         let matches = PasswordHash.verify(password, against: stored?.hash ?? PasswordHash.dummyHash)
         guard matches, let stored, let mailbox else { return nil }
+        verifiedPasswords.remember(hash: stored.hash, password: password)
         if !stored.hasSCRAMKeys {
             storeMissingSCRAMKeys(for: mailbox, password: password, verifiedHash: stored.hash)
         }
+        return mailbox
+    }
+
+    /// The account when `password` verified against its current hash recently
+    /// (`verifiedPasswords`); nil means "not known", not "wrong": run `verifyPassword`.
+    /// One read and an HMAC, no hashing: a returning client's login skips the hashing queue.
+    public func verifyRememberedPassword(address: String, password: String) throws -> MailboxAddress? {
+        guard verifiedPasswords.count > 0, let mailbox = MailboxAddress(parsing: address) else { return nil }
+        let stored = try pool.read { db in try DirectoryTables(db: db).passwordRecord(of: mailbox) }
+        guard let stored, verifiedPasswords.contains(hash: stored.hash, password: password) else { return nil }
         return mailbox
     }
 

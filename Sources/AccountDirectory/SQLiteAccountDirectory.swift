@@ -18,6 +18,8 @@ public final class SQLiteAccountDirectory: AccountDirectory, Sendable {
     static let busyTimeout: TimeInterval = 5
 
     let pool: DatabasePool
+    /// Successful password checks of this process (`[auth] cache_seconds`, `cache_size`).
+    public let verifiedPasswords = VerifiedPasswords()
 
     /// Creates the file (mode 0600) and the schema if missing.
     public init(path: String) throws {

@@ -51,6 +51,13 @@ public final class SQLiteServerDirectory: RecipientDirectory, CredentialDirector
         }
     }
 
+    /// One read and an HMAC: a lookup, on the lookup threads, never behind a login flood.
+    public func verifyRememberedPassword(address: String, password: String) async throws -> MailboxAddress? {
+        try await lookupThreads.runIfActive { [directory] in
+            try directory.verifyRememberedPassword(address: address, password: password)
+        }
+    }
+
     /// HMACs and one read, no PBKDF2: a lookup, not a hash.
     public func scramCredentials(address: String) async throws -> SCRAMLookup {
         try await lookupThreads.runIfActive { [directory] in try directory.scramCredentials(address: address) }

@@ -26,6 +26,14 @@ public protocol CredentialDirectory: Sendable {
     /// made-up keys derived from a per-directory secret and the name, stable across calls, so
     /// the exchange is indistinguishable; `mailbox` is nil then and the proof never verifies.
     func scramCredentials(address: String) async throws -> SCRAMLookup
+    /// The account when `password` verified recently against its current credentials, without
+    /// hashing (a cache of successes); nil means "not known": `verifyPassword` decides.
+    func verifyRememberedPassword(address: String, password: String) async throws -> MailboxAddress?
+}
+
+extension CredentialDirectory {
+    /// A backend without a cache of successes: every login is checked in full.
+    public func verifyRememberedPassword(address: String, password: String) async throws -> MailboxAddress? { nil }
 }
 
 public struct SCRAMLookup: Sendable, Equatable {

@@ -181,6 +181,11 @@ enum ConfigSchema {
         .integer("auth", "max_pending", 1...100_000,
                  "Password checks queued or running at once (on their own threads, one per core); more get a temporary error at once.",
                  \.auth.maxPending),
+        .integer("auth", "cache_seconds", 0...86400,
+                 "How long a successful password check counts for that same password (kept as a keyed hash in memory, never the password; a new password ends it at once); 0 checks every login in full.",
+                 \.auth.cacheSeconds),
+        .integer("auth", "cache_size", 0...10_000_000,
+                 "Successful password checks remembered at most.", \.auth.cacheSize),
 
         .string("tls", "certificate",
                  "The server's certificate chain (PEM, leaf first); relative paths are inside the data folder.",

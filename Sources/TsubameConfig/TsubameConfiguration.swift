@@ -126,6 +126,11 @@ public struct AuthSettings: Sendable, Equatable {
     public var accountFailureDelayMilliseconds = 100
     /// Password checks queued or running at once; more are refused at once as busy.
     public var maxPending = 64
+    /// How long a successful password check counts for the same password (Dovecot's
+    /// auth_cache_ttl is an hour too); 0 checks every login in full.
+    public var cacheSeconds = 3600
+    /// Successful checks remembered at most.
+    public var cacheSize = 10_000
 
     public init() {}
 }

@@ -75,7 +75,8 @@ public enum TsubameServer {
             if !sniNames.isEmpty { logger.info("TLS certificates by SNI for \(sniNames.joined(separator: ", "))") }
         }
         let authenticator = Authenticator(
-            verifier: PasswordVerifier(directory: serverDirectory, maximumPending: configuration.auth.maxPending),
+            verifier: PasswordVerifier(directory: serverDirectory, maximumPending: configuration.auth.maxPending,
+                                       verifiedPasswords: directory.verifiedPasswords),
             settings: configuration.auth, credentials: serverDirectory)
         // The server's one IMAP mail store. Delivery and POP3 tell it about their changes, so
         // IMAP sessions (IDLE among them) see them at once.

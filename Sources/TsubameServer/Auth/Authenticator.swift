@@ -33,12 +33,14 @@ final class Authenticator: Sendable {
         self.verifier = verifier
         self.throttle = SharedLoginThrottle(settings: settings)
         self.credentials = credentials
+        verifier.update(cache: VerifiedPasswords.Settings(seconds: settings.cacheSeconds, capacity: settings.cacheSize))
     }
 
     /// SIGHUP: new settings for the attempts that start from now on.
     func update(settings: AuthSettings) {
         throttle.update(settings: settings)
         verifier.update(maximumPending: settings.maxPending)
+        verifier.update(cache: VerifiedPasswords.Settings(seconds: settings.cacheSeconds, capacity: settings.cacheSize))
     }
 
     /// `client` is the connection's IP address as text; the answer arrives on `eventLoop`.

@@ -19,19 +19,33 @@ final class PasswordVerifier: Sendable {
     }
 
     private let check: @Sendable (_ user: String, _ password: String) async throws -> MailboxAddress?
+    /// A password that verified recently, known without hashing (nil: not known); asked before
+    /// the queue, so a returning client never waits behind a flood of wrong passwords.
+    private let remembered: (@Sendable (_ user: String, _ password: String) async throws -> MailboxAddress?)?
+    /// The cache behind `remembered`, for `[auth] cache_seconds`/`cache_size` on SIGHUP.
+    let verifiedPasswords: VerifiedPasswords?
     private let pending = NIOLockedValueBox(PasswordCheckAdmission())
     private let maximumPending: NIOLockedValueBox<Int>
 
     /// `check` must not block its caller: it runs in a task, and does its work elsewhere
     /// (a thread pool, or a database client's own I/O).
-    init(maximumPending: Int, check: @escaping @Sendable (_ user: String, _ password: String) async throws -> MailboxAddress?) {
+    init(maximumPending: Int, verifiedPasswords: VerifiedPasswords? = nil,
+         remembered: (@Sendable (_ user: String, _ password: String) async throws -> MailboxAddress?)? = nil,
+         check: @escaping @Sendable (_ user: String, _ password: String) async throws -> MailboxAddress?) {
         self.maximumPending = NIOLockedValueBox(maximumPending)
+        self.verifiedPasswords = verifiedPasswords
+        self.remembered = remembered
         self.check = check
     }
 
-    /// The server's: the directory decides where the hashing runs.
-    convenience init(directory: any CredentialDirectory, maximumPending: Int) {
-        self.init(maximumPending: maximumPending) { user, password in
+    /// The server's: the directory decides where the hashing runs, and remembers successes
+    /// in `verifiedPasswords` when it has them.
+    convenience init(directory: any CredentialDirectory, maximumPending: Int, verifiedPasswords: VerifiedPasswords? = nil) {
+        var remembered: (@Sendable (_ user: String, _ password: String) async throws -> MailboxAddress?)?
+        if verifiedPasswords != nil {
+            remembered = { user, password in try await directory.verifyRememberedPassword(address: user, password: password) }
+        }
+        self.init(maximumPending: maximumPending, verifiedPasswords: verifiedPasswords, remembered: remembered) { user, password in
             try await directory.verifyPassword(address: user, password: password)
         }
     }
@@ -54,6 +68,9 @@ final class PasswordVerifier: Sendable {
     /// SIGHUP: applies to checks that arrive from now on.
     func update(maximumPending limit: Int) { maximumPending.withLockedValue { $0 = limit } }
 
+    /// `[auth] cache_seconds` and `cache_size`, at start and on SIGHUP.
+    func update(cache settings: VerifiedPasswords.Settings) { verifiedPasswords?.update(settings) }
+
     /// Checks queued or running now.
     var pendingCount: Int { pending.withLockedValue { $0.total } }
 
@@ -61,6 +78,18 @@ final class PasswordVerifier: Sendable {
     /// without a client only the overall bound applies.
     func verify(user: String, password: String, client: ClientNetwork? = nil, returning: Bool = false,
                 on eventLoop: any EventLoop) -> EventLoopFuture<Verdict> {
+        guard let remembered else { return verifyInFull(user: user, password: password, client: client, returning: returning, on: eventLoop) }
+        return eventLoop.makeFutureWithTask { try await remembered(user, password) }
+            .recover { _ in nil }
+            .flatMap { known in
+                if let known { return eventLoop.makeSucceededFuture(.verified(known)) }
+                return self.verifyInFull(user: user, password: password, client: client, returning: returning, on: eventLoop)
+            }
+    }
+
+    /// The full check (yescrypt), in the bounded queue.
+    private func verifyInFull(user: String, password: String, client: ClientNetwork?, returning: Bool,
+                              on eventLoop: any EventLoop) -> EventLoopFuture<Verdict> {
         let limit = maximumPending.withLockedValue { $0 }
         let admitted = pending.withLockedValue { $0.admit(client, returning: returning, limit: limit) }
         guard admitted else { return eventLoop.makeSucceededFuture(.busy) }
