@@ -238,7 +238,7 @@ def test_append_with_flags_date_and_limits(imap_srv, datadir):
     assert re.search(r",S=%d" % len(message.replace(b"\r\n", b"\n")), name) and re.search(r",W=%d" % len(message), name)
     ok(c.select("Drafts"))
     data = fetch_map(ok(c.fetch("1", "(INTERNALDATE RFC822.SIZE BODY.PEEK[])")))
-    assert b'INTERNALDATE " 1-Jan-2025 12:00:00 +0000"' in data[1]
+    assert b'INTERNALDATE "01-Jan-2025 12:00:00 +0000"' in data[1]
     assert data[1].endswith(message) or message in data[1]
     typ, data = c.append("Missing", None, None, b"Subject: x\r\n\r\nbody\r\n")
     assert typ == "NO" and b"TRYCREATE" in data[0]

@@ -48,7 +48,7 @@ extension MailboxOwner {
             }
         }
         if added {
-            let lock = try DotLock.acquire(path: mailbox.uidListPath, wait: mailbox.lockWait)
+            let lock = try DotLock.acquire(path: mailbox.uidListPath, linkingFrom: mailbox.lockSource, wait: mailbox.lockWait)
             defer { lock.release() }
             // Another writer may have added keywords meanwhile: merge with the file's list.
             var onDisk = try MaildirKeywords.read(folder: path)

@@ -42,7 +42,8 @@ public struct IMAPDateTime: Equatable, Hashable, Sendable {
     /// `"17-Jul-1996 02:44:25 -0700"` without the quotes; the day is space-padded (date-day-fixed).
     public var text: String {
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let day = date.day < 10 ? " \(date.day)" : "\(date.day)"
+        // date-day-fixed = (SP DIGIT) / 2DIGIT: both are valid; Dovecot writes two digits.
+        let day = two(date.day)
         let sign = zoneMinutes < 0 ? "-" : "+"
         let zone = abs(zoneMinutes)
         return "\(day)-\(IMAPDate.monthNames[date.month - 1])-\(date.yearText) \(two(hour)):\(two(minute)):\(two(second)) "

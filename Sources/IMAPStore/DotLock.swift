@@ -23,13 +23,17 @@ public final class DotLock {
     public static let defaultWait = 30
 
     public let lockPath: String
+    /// Made by linking a file this process keeps (`acquire(path:linkingFrom:)`): its inode is
+    /// shared, so the lock's contents must never be replaced.
+    private let linked: Bool
     private let descriptor: Int32
     private let device: UInt64
     private let inode: UInt64
     private var held = true
 
-    private init(lockPath: String, descriptor: Int32, info: stat) {
+    private init(lockPath: String, descriptor: Int32, info: stat, linked: Bool = false) {
         self.lockPath = lockPath
+        self.linked = linked
         self.descriptor = descriptor
         self.device = UInt64(info.st_dev)
         self.inode = UInt64(info.st_ino)
@@ -44,20 +48,85 @@ public final class DotLock {
     public static func acquire(path: String, staleAfter: Int = defaultStaleAfter,
                                wait: Int = defaultWait) throws -> DotLock {
         let lockPath = "\(path).lock"
+        return try acquire(lockPath: lockPath, staleAfter: staleAfter, wait: wait, linked: false) {
+            let descriptor = open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if descriptor >= 0 {
+                try? FileIO.writeAll(descriptor, Array("\(getpid()):\(FileIO.hostname())".utf8), path: lockPath)
+            }
+            return descriptor
+        }
+    }
+
+    /// Locks `path` by linking `source` (created with "<pid>:<host>" when missing) to
+    /// `path.lock`: the create-exclusive step of Dovecot's own dotlock (it links a temporary
+    /// file too), without making and freeing an inode per lock. A delivery takes the uidlist
+    /// lock once per message; on ext4 a freed inode is skipped by the allocator for a while,
+    /// and thousands of them made every file creation scan past them. `source` must be on the
+    /// same file system, private to this process (its name carries the pid), and outside
+    /// what Maildir readers list (the folder's tmp/). The lock's mtime is set at each
+    /// acquisition, so another process judges its age as it would a new file's.
+    public static func acquire(path: String, linkingFrom source: String, staleAfter: Int = defaultStaleAfter,
+                               wait: Int = defaultWait) throws -> DotLock {
+        let lockPath = "\(path).lock"
+        var madeSource = false
+        return try acquire(lockPath: lockPath, staleAfter: staleAfter, wait: wait, linked: true) {
+            if link(source, lockPath) == 0 { return openLinked(lockPath) }
+            guard errno == ENOENT, !madeSource else { return -1 }
+            // The source is missing: the first lock of this process here. Sources of
+            // processes that have ended go now, so restarts leave no trail.
+            madeSource = true
+            removeSourcesOfEndedProcesses(beside: source)
+            let descriptor = open(source, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { return -1 }
+            try? FileIO.writeAll(descriptor, Array("\(getpid()):\(FileIO.hostname())".utf8), path: source)
+            close(descriptor)
+            guard link(source, lockPath) == 0 else { return -1 }
+            return openLinked(lockPath)
+        }
+    }
+
+    /// Names of link sources: this prefix and the pid.
+    public static let linkSourcePrefix = "tsubame-lock."
+
+    private static func removeSourcesOfEndedProcesses(beside source: String) {
+        let directory = FileIO.parent(of: source)
+        guard let names = try? DirectoryListing.names(in: directory) else { return }
+        for name in names where name.hasPrefix(linkSourcePrefix) {
+            guard let pid = Int32(name.dropFirst(linkSourcePrefix.count)), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) < 0, errno == ESRCH { unlink("\(directory)/\(name)") }
+        }
+    }
+
+    /// The lock just linked, opened; should that fail, the link goes again (never a lock held
+    /// without a descriptor to release it by).
+    private static func openLinked(_ lockPath: String) -> Int32 {
+        let descriptor = open(lockPath, O_RDWR | O_CLOEXEC)
+        if descriptor < 0 {
+            let code = errno
+            unlink(lockPath)
+            errno = code == EEXIST ? EIO : code
+        }
+        return descriptor
+    }
+
+    /// The wait loop both ways of locking share: `attempt` returns the lock's descriptor, or
+    /// -1 with errno (EEXIST: held by someone).
+    private static func acquire(lockPath: String, staleAfter: Int, wait: Int, linked: Bool,
+                                attempt: () throws -> Int32) throws -> DotLock {
         let deadline = FileIO.now() + wait
         var pause: UInt32 = 2_000
         while true {
-            let descriptor = open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            let descriptor = try attempt()
             if descriptor >= 0 {
-                let owner = "\(getpid()):\(FileIO.hostname())"
-                try? FileIO.writeAll(descriptor, Array(owner.utf8), path: lockPath)
+                // Now, whatever the source's age: the lock is as young as this acquisition.
+                futimens(descriptor, nil)
                 var info = stat()
                 fstat(descriptor, &info)
-                return DotLock(lockPath: lockPath, descriptor: descriptor, info: info)
+                return DotLock(lockPath: lockPath, descriptor: descriptor, info: info, linked: linked)
             }
-            guard errno == EEXIST else { throw FileIO.fail("open", lockPath) }
+            guard errno == EEXIST else { throw FileIO.fail("link", lockPath) }
             if isStale(lockPath: lockPath, staleAfter: staleAfter) {
-                // Another process may break the same stale lock; O_EXCL above decides who wins.
+                // Another process may break the same stale lock; creating it decides who wins.
                 unlink(lockPath)
                 continue
             }
@@ -105,7 +174,7 @@ public final class DotLock {
     /// Dovecot's file_dotlock_replace: the new contents go into the lock file, which is then
     /// renamed over the target — replacing it and releasing the lock in one step.
     public func replaceTarget(with text: String) throws {
-        guard held, isOurs() else { throw FileIO.fail("rename", lockPath, ESTALE) }
+        guard held, !linked, isOurs() else { throw FileIO.fail("rename", lockPath, ESTALE) }
         if ftruncate(descriptor, 0) < 0 { throw FileIO.fail("ftruncate", lockPath) }
         _ = lseek(descriptor, 0, SEEK_SET)
         try FileIO.writeAll(descriptor, Array(text.utf8), path: lockPath)

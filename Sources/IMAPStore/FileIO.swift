@@ -42,6 +42,22 @@ enum FileIO {
         }
     }
 
+    /// `count` bytes from `offset`; nil when the file cannot be read or is shorter.
+    static func readRange(path: String, from offset: Int, count: Int) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+            if got < 0, errno == EINTR { continue }
+            guard got > 0 else { return nil }
+            done += got
+        }
+        return bytes
+    }
+
     static func readTextIfPresent(_ path: String) throws -> String? {
         try readIfPresent(path).map { String(decoding: $0, as: UTF8.self) }
     }

@@ -24,6 +24,10 @@ public struct MaildirMailbox: Sendable {
     }
 
     public var uidListPath: String { "\(path)/\(UIDList.fileName)" }
+    /// What this process links to take the uidlist's lock (`DotLock.acquire(path:linkingFrom:)`),
+    /// beside the uidlist (Dovecot ignores files there that are not folders; tmp/ must stay
+    /// empty of anything but deliveries in progress).
+    public var lockSource: String { "\(path)/\(DotLock.linkSourcePrefix)\(getpid())" }
 
     /// Reads the uidlist without the lock (a reader sees the old or the new file, since writers
     /// rename or append whole lines). nil when there is none; a broken header throws.
@@ -40,7 +44,7 @@ public struct MaildirMailbox: Sendable {
     /// rewrite by rename.
     public func synchronize() throws -> UIDListSnapshot {
         for directory in ["", "/cur", "/new", "/tmp"] { try FileIO.makeDirectory(path + directory) }
-        let lock = try DotLock.acquire(path: uidListPath, wait: lockWait)
+        let lock = try DotLock.acquire(path: uidListPath, linkingFrom: lockSource, wait: lockWait)
         defer { lock.release() }
 
         var existing: UIDList?
@@ -88,30 +92,82 @@ public struct MaildirMailbox: Sendable {
     /// (or with a broken one) this is a full `synchronize()`. Returns the UIDs in `fileNames` order.
     public func assignUIDs(toDelivered fileNames: [String]) throws -> [UInt32] {
         let stems = fileNames.map { String(MaildirFlags.stem(of: $0)) }
-        let existing: UIDList?
         do {
-            let lock = try DotLock.acquire(path: uidListPath, wait: lockWait)
+            let lock = try DotLock.acquire(path: uidListPath, linkingFrom: lockSource, wait: lockWait)
             defer { lock.release() }
-            existing = (try? readUIDList()) ?? nil
-            if var list = existing, !list.needsRewrite {
-                var known = Dictionary(list.records.map { ($0.fileStem, $0.uid) }, uniquingKeysWith: { _, last in last })
+            if var known = try knownUIDList() {
                 var appended = ""
-                for stem in stems where known[stem] == nil {
-                    guard list.nextUID < UInt32.max else { break }
-                    var record = UIDListRecord(uid: list.nextUID, fileStem: stem)
+                var uids: [UInt32] = []
+                for stem in stems {
+                    if let uid = known.stems[stem] {
+                        uids.append(uid)
+                        continue
+                    }
+                    guard known.nextUID < UInt32.max else { break }
+                    var record = UIDListRecord(uid: known.nextUID, fileStem: stem)
                     record.setField("P", POP3UIDL.of(fileName: stem))
-                    list.records.append(record)
-                    known[stem] = record.uid
+                    known.stems[stem] = record.uid
+                    known.nextUID += 1
+                    uids.append(record.uid)
                     appended += record.line
                 }
-                if !appended.isEmpty { try FileIO.append(path: uidListPath, text: appended) }
-                return stems.compactMap { known[$0] }
+                if !appended.isEmpty {
+                    do {
+                        try FileIO.append(path: uidListPath, text: appended)
+                    } catch {
+                        DeliveryUIDLists.shared.forget(uidListPath)  // how much was written is unknown
+                        throw error
+                    }
+                    known.size += appended.utf8.count
+                }
+                DeliveryUIDLists.shared.keep(uidListPath, known)
+                return uids
             }
         }
         let snapshot = try synchronize()
         let byStem = Dictionary(snapshot.messages.map { (String(MaildirFlags.stem(of: $0.fileName)), $0.uid) },
                                 uniquingKeysWith: { first, _ in first })
         return stems.compactMap { byStem[$0] }
+    }
+
+    /// The uidlist as this process last knew it plus what was appended since (read alone), or
+    /// read whole. nil when there is none or it must be rewritten (`synchronize` does that).
+    /// Under the lock.
+    private func knownUIDList() throws -> DeliveryUIDLists.Known? {
+        var info = stat()
+        guard stat(uidListPath, &info) == 0 else { return nil }
+        if var known = DeliveryUIDLists.shared.take(uidListPath, matching: info) {
+            guard Int(info.st_size) > known.size else { return known }
+            if let tail = FileIO.readRange(path: uidListPath, from: known.size, count: Int(info.st_size) - known.size),
+               tail.last == UInt8(ascii: "\n") {
+                var parsed = true
+                for line in tail.split(separator: UInt8(ascii: "\n")) {
+                    guard let record = UIDList.parseRecord(Substring(decoding: line, as: UTF8.self), version: 3) else {
+                        parsed = false
+                        break
+                    }
+                    known.stems[record.fileStem] = record.uid
+                    known.nextUID = max(known.nextUID, record.uid &+ 1)
+                }
+                if parsed {
+                    known.size = Int(info.st_size)
+                    return known
+                }
+            }
+        }
+        guard let bytes = try FileIO.readIfPresent(uidListPath) else { return nil }
+        let list: UIDList
+        do {
+            list = try UIDList(parsing: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            return nil  // a broken header: synchronize starts again, as Dovecot does
+        }
+        guard !list.needsRewrite else { return nil }
+        var stems: [String: UInt32] = [:]
+        stems.reserveCapacity(list.records.count)
+        for record in list.records { stems[record.fileStem] = record.uid }
+        return DeliveryUIDLists.Known(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes.count,
+                                      nextUID: list.nextUID, stems: stems)
     }
 
     /// Gives a message new flags by renaming its file to `cur/STEM:2,FLAGS` (a flag change

@@ -144,7 +144,9 @@ extension UIDList {
         let records = byStem.values.sorted { ($0.uid, $0.fileStem) < ($1.uid, $1.fileStem) }.filter { seenUIDs.insert($0.uid).inserted }
         self.init(uidValidity: uidValidity, nextUID: nextUID, mailboxGUID: guid ?? MailboxGUID.generate(),
                   otherHeaderFields: other, records: records)
-        needsRewrite = version != 3 || guid == nil
+        // A last line without its LF (a writer that died mid-line): an append would run on
+        // from it, so the file is written whole first.
+        needsRewrite = version != 3 || guid == nil || text.utf8.last != UInt8(ascii: "\n")
     }
 
     /// One record line, read as octets (a 100,000-line file parses in a fraction of a second).

@@ -40,9 +40,9 @@ import Testing
         let client = TestClient(session)
         _ = try client.send("a SELECT INBOX")
         #expect(try client.send("b FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE)") == [
-            "* 1 FETCH (FLAGS (\\Recent) RFC822.SIZE 21 INTERNALDATE \" 9-Sep-2001 01:46:40 +0000\")",
-            "* 2 FETCH (FLAGS (\\Seen \\Recent) RFC822.SIZE 22 INTERNALDATE \" 9-Sep-2001 01:46:41 +0000\")",
-            "* 3 FETCH (FLAGS (\\Flagged \\Seen \\Recent) RFC822.SIZE 21 INTERNALDATE \" 9-Sep-2001 01:46:42 +0000\")",
+            "* 1 FETCH (FLAGS (\\Recent) RFC822.SIZE 21 INTERNALDATE \"09-Sep-2001 01:46:40 +0000\")",
+            "* 2 FETCH (FLAGS (\\Seen \\Recent) RFC822.SIZE 22 INTERNALDATE \"09-Sep-2001 01:46:41 +0000\")",
+            "* 3 FETCH (FLAGS (\\Flagged \\Seen \\Recent) RFC822.SIZE 21 INTERNALDATE \"09-Sep-2001 01:46:42 +0000\")",
             "b OK Fetch completed.",
         ])
         #expect(try client.send("c UID FETCH 2:3 FLAGS") == [

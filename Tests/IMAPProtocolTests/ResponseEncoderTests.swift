@@ -49,7 +49,7 @@ struct ResponseEncoderTests {
          "* NAMESPACE ((\"\" \".\")) NIL NIL\r\n"),
         (.untagged(.fetch(12, [.flags([.seen, .recent]), .uid(4827313), .rfc822Size(44827),
                                .internalDate(IMAPDateTime(date: IMAPDate(year: 1996, month: 7, day: 7), hour: 2, minute: 44, second: 25, zoneMinutes: -420))])),
-         "* 12 FETCH (FLAGS (\\Seen \\Recent) UID 4827313 RFC822.SIZE 44827 INTERNALDATE \" 7-Jul-1996 02:44:25 -0700\")\r\n"),
+         "* 12 FETCH (FLAGS (\\Seen \\Recent) UID 4827313 RFC822.SIZE 44827 INTERNALDATE \"07-Jul-1996 02:44:25 -0700\")\r\n"),
         (.untagged(.fetch(12, [.envelope(ResponseEncoderTests.envelope)])),
          "* 12 FETCH (ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700\" \"IMAP4rev1 WG mtg summary\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) NIL NIL ((NIL NIL \"imap\" \"cac.washington.edu\")) NIL NIL NIL \"<B27397-0100000@cac.washington.edu>\"))\r\n"),
         (.untagged(.fetch(1, [.bodySection(IMAPSection(part: [1], text: .mime), origin: nil, data: Array("a\r\n".utf8)),

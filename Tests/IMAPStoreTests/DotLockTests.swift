@@ -61,6 +61,47 @@ import Testing
         #expect(!root.exists("f.lock"))
         #expect(!lock.isStillHeld)
     }
+
+    /// The uidlist's lock by link: the same owner text, the same exclusion, no new inode per
+    /// lock, a fresh mtime each time, and never a target replaced through the shared inode.
+    @Test func locksByLinkingAFileItKeeps() throws {
+        let root = try TemporaryDirectory()
+        let source = "\(root.path)/\(DotLock.linkSourcePrefix)\(getpid())"
+        // A source left by a process that ended goes; one of a live process (pid 1) stays.
+        try root.write("\(DotLock.linkSourcePrefix)2147483646", "2147483646:\(FileIO.hostname())")
+        try root.write("\(DotLock.linkSourcePrefix)1", "1:\(FileIO.hostname())")
+        let first = try DotLock.acquire(path: "\(root.path)/dovecot-uidlist", linkingFrom: source)
+        #expect(!root.exists("\(DotLock.linkSourcePrefix)2147483646") && root.exists("\(DotLock.linkSourcePrefix)1"))
+        #expect(try root.read("dovecot-uidlist.lock") == "\(getpid()):\(FileIO.hostname())")
+        var lockInfo = stat(), sourceInfo = stat()
+        #expect(stat("\(root.path)/dovecot-uidlist.lock", &lockInfo) == 0 && stat(source, &sourceInfo) == 0)
+        #expect(lockInfo.st_ino == sourceInfo.st_ino && lockInfo.st_nlink == 2)
+        #expect(FileIO.now() - Int(lockInfo.st_mtim.tv_sec) <= 1)
+        #expect(throws: DotLock.Timeout.self) {
+            try DotLock.acquire(path: "\(root.path)/dovecot-uidlist", linkingFrom: source, wait: 0)
+        }
+        #expect(throws: DotLock.Timeout.self) { try DotLock.acquire(path: "\(root.path)/dovecot-uidlist", wait: 0) }
+        #expect(throws: (any Error).self) { try first.replaceTarget(with: "x") }
+        first.release()
+        #expect(!root.exists("dovecot-uidlist.lock") && root.exists("\(DotLock.linkSourcePrefix)\(getpid())"))
+        // An old source (kept for hours) still gives a lock as young as its acquisition.
+        var old = [timespec(tv_sec: 0, tv_nsec: 0), timespec(tv_sec: FileIO.now() - 3600, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, source, &old, 0) == 0)
+        let second = try DotLock.acquire(path: "\(root.path)/dovecot-uidlist", linkingFrom: source, wait: 0)
+        #expect(stat("\(root.path)/dovecot-uidlist.lock", &lockInfo) == 0 && lockInfo.st_ino == sourceInfo.st_ino)
+        #expect(!DotLock.isStale(lockPath: "\(root.path)/dovecot-uidlist.lock", staleAfter: 120))
+        second.release()
+        // A source swept away is made again.
+        #expect(unlink(source) == 0)
+        let third = try DotLock.acquire(path: "\(root.path)/dovecot-uidlist", linkingFrom: source, wait: 0)
+        #expect(try root.read("dovecot-uidlist.lock") == "\(getpid()):\(FileIO.hostname())")
+        third.release()
+        // A stale lock of a dead process is broken as before.
+        try root.write("dovecot-uidlist.lock", "2147483646:\(FileIO.hostname())")
+        let fourth = try DotLock.acquire(path: "\(root.path)/dovecot-uidlist", linkingFrom: source, wait: 0)
+        #expect(fourth.isStillHeld)
+        fourth.release()
+    }
 }
 
 @Suite struct UIDValidityTests {

@@ -170,6 +170,41 @@ import MaildirStore
         // A later scan agrees.
         #expect(try mailbox.synchronize().messages.map(\.uid) == [1, 2, 3])
     }
+
+    /// Deliveries read only what others appended since the last one (DeliveryUIDLists): lines
+    /// another writer added are seen (never a second line for a listed file), and a rewritten
+    /// or damaged file is read whole.
+    @Test func readsWhatOthersAppendedAndRereadsARewrittenFile() throws {
+        let root = try TemporaryDirectory()
+        for sub in ["cur", "new", "tmp"] { try root.makeDirectory(sub) }
+        let mailbox = MaildirMailbox(path: root.path, root: root.path)
+        func name(_ n: Int) -> String { "\(1_700_000_000 + n).M1P1Q\(n).h,S=1,W=1" }
+        try root.deliver("new/\(name(1))")
+        #expect(try mailbox.assignUIDs(toDelivered: [name(1)]) == [1])
+        try root.deliver("new/\(name(2))")
+        #expect(try mailbox.assignUIDs(toDelivered: [name(2)]) == [2])
+        // Another writer (an IMAP scan, Dovecot) lists the next delivered file, and one more.
+        try root.deliver("new/\(name(3))")
+        try FileIO.append(path: mailbox.uidListPath, text: "7 :\(name(3))\n9 :\(name(9))\n")
+        #expect(try mailbox.assignUIDs(toDelivered: [name(3)]) == [7])
+        try root.deliver("new/\(name(4))")
+        #expect(try mailbox.assignUIDs(toDelivered: [name(4)]) == [10])
+        let lines = try #require(try root.read("dovecot-uidlist")).split(separator: "\n")
+        #expect(lines.filter { $0.hasSuffix(":\(name(3))") }.count == 1)
+        // Rewritten (a new inode, as Dovecot and Tsubame rewrite): read whole again.
+        var list = try #require(try mailbox.readUIDList())
+        list.records.removeAll { $0.uid == 9 }
+        list.headerNextUID = 50
+        try FileIO.replace(path: mailbox.uidListPath, with: list.text)
+        try root.deliver("new/\(name(5))")
+        #expect(try mailbox.assignUIDs(toDelivered: [name(5)]) == [50])
+        // A partial line at the end (a writer that died mid-line): read whole, never guessed.
+        try FileIO.append(path: mailbox.uidListPath, text: "51 :\(name(6))")
+        try root.deliver("new/\(name(7))")
+        let seventh = try mailbox.assignUIDs(toDelivered: [name(7)])
+        #expect(seventh.count == 1 && seventh[0] > 50)
+        #expect(try mailbox.synchronize().messages.map(\.uid).contains(seventh[0]))
+    }
 }
 
 @Suite struct ConcurrentSynchronisationTests {
