@@ -61,6 +61,14 @@ def wait_for_port(port: int, timeout: float = 15.0, banner: bool = True, greetin
 
 def raise_nofile(n: int) -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < n and os.geteuid() == 0:
+        # Root may raise the hard limit too (100,000 idle connections need that many), unless
+        # the container withholds CAP_SYS_RESOURCE.
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, n))
+            hard = n
+        except (ValueError, OSError):
+            pass
     want = n if hard == resource.RLIM_INFINITY else min(n, hard)
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
@@ -345,6 +353,12 @@ class Tsubame:
 
         def preexec() -> None:
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            if hard != resource.RLIM_INFINITY and hard < nofile and os.geteuid() == 0:
+                try:
+                    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, nofile))
+                    hard = nofile
+                except (ValueError, OSError):
+                    pass
             want = nofile if hard == resource.RLIM_INFINITY else min(nofile, hard)
             resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
             os.setpgrp()
