@@ -352,15 +352,7 @@ class Tsubame:
         nofile = self.nofile
 
         def preexec() -> None:
-            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-            if hard != resource.RLIM_INFINITY and hard < nofile and os.geteuid() == 0:
-                try:
-                    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, nofile))
-                    hard = nofile
-                except (ValueError, OSError):
-                    pass
-            want = nofile if hard == resource.RLIM_INFINITY else min(nofile, hard)
-            resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
+            raise_nofile(nofile)
             os.setpgrp()
 
         listen: list[str] = []

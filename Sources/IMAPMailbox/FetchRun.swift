@@ -197,7 +197,8 @@ final class FetchRun {
 
     /// The hot path (FETCH 1:* FLAGS, UID FETCH 1:* (UID FLAGS) of a large folder): no file,
     /// no IMAPMessage, no list of flags or items per message; the bytes are those
-    /// IMAPResponseEncoder writes for `metadataItems` (FetchRunTests compares them).
+    /// IMAPResponseEncoder writes for the same items (FlagWritingTests and the exact FETCH answers in
+    /// SelectedStateTests and the Dovecot differential tests check them).
     private func writeMetadata(_ entries: [Entry], keywords: MaildirKeywords, into writer: inout IMAPWriter) {
         let addsUID = uid && !attributes.contains(.uid)
         for entry in entries {
@@ -297,22 +298,5 @@ final class FetchRun {
 
     private func cachedStructure(uid: UInt32) -> (envelope: [UInt8]?, bodyStructure: [UInt8]?)? {
         cachedStructures[uid]
-    }
-
-    /// FLAGS, UID, RFC822.SIZE and INTERNALDATE in the order asked, UID first when UID FETCH
-    /// adds it (as Dovecot does, RFC 3501 §6.4.8).
-    static func metadataItems(_ attributes: [IMAPFetchAttribute], metadata: MessageMetadata, includeUID: Bool) -> [IMAPFetchItem] {
-        var items: [IMAPFetchItem] = []
-        if includeUID, !attributes.contains(.uid) { items.append(.uid(metadata.uid)) }
-        for attribute in attributes {
-            switch attribute {
-            case .flags: items.append(.flags(metadata.flags))
-            case .uid: items.append(.uid(metadata.uid))
-            case .rfc822Size: items.append(.rfc822Size(metadata.size))
-            case .internalDate: items.append(.internalDate(FetchResponder.dateTime(metadata.internalDate)))
-            default: continue
-            }
-        }
-        return items
     }
 }

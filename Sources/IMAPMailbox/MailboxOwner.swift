@@ -59,12 +59,8 @@ struct OwnerState {
     var unsavedDates: [(uid: UInt32, seconds: Int)] = []
 
     func index(of uid: UInt32) -> Int? {
-        var low = 0, high = messages.count
-        while low < high {
-            let middle = (low + high) / 2
-            if messages[middle].uid < uid { low = middle + 1 } else { high = middle }
-        }
-        return low < messages.count && messages[low].uid == uid ? low : nil
+        let at = lowerBound(uid)
+        return at < messages.count && messages[at].uid == uid ? at : nil
     }
 
     /// Calls `body` with (index in `uids`, index in `messages`) for each of the ascending
@@ -95,14 +91,7 @@ struct OwnerState {
     }
 
     /// The first index whose UID is at least `uid`.
-    func lowerBound(_ uid: UInt32) -> Int {
-        var low = 0, high = messages.count
-        while low < high {
-            let middle = (low + high) / 2
-            if messages[middle].uid < uid { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
+    func lowerBound(_ uid: UInt32) -> Int { lowerBound(uid, from: 0) }
 }
 
 /// One open folder in the process: its UID map, flags, MODSEQs and change counter, shared by
