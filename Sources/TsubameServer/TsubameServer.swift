@@ -65,7 +65,7 @@ public enum TsubameServer {
         let serverDirectory = SQLiteServerDirectory(directory: directory, lookupThreads: directoryThreads,
                                                     hashingThreads: passwordThreads)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let configBox = NIOLockedValueBox(configuration)
+        let configBox = LiveConfiguration(configuration)
         let tls = TLSContextProvider(dataDirectory: dataFolder.path)
         if configuration.usesTLS {
             if let created = try dataFolder.ensureDefaultCertificate(configuration) {
@@ -256,7 +256,7 @@ struct ListenersService: Service {
 struct ConfigReloader: Service {
     let dataFolder: DataFolder
     let overrides: [ListenerName: ListenAddress]
-    let box: NIOLockedValueBox<TsubameConfiguration>
+    let box: LiveConfiguration
     let authenticator: Authenticator
     let submissionLimiter: SubmissionLimiter
     let tls: TLSContextProvider

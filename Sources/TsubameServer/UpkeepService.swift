@@ -14,7 +14,7 @@ import TsubamePKI
 /// - remove files left in Maildir tmp/ folders for over 36 hours (`TemporaryFileSweep`).
 struct UpkeepService: Service {
     let dataFolder: DataFolder
-    let configuration: NIOLockedValueBox<TsubameConfiguration>
+    let configuration: LiveConfiguration
     let pkiThreads: NIOThreadPool
     let storageThreads: NIOThreadPool
     let tls: TLSContextProvider

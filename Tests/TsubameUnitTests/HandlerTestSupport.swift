@@ -38,7 +38,7 @@ final class HandlerFixture {
         try tls.load(config.tls)
         storageThreads.start()
         lookupThreads.start()
-        let settings = NIOLockedValueBox(config)
+        let settings = LiveConfiguration(config)
         let quiet = Logger(label: "handler-tests") { _ in SwiftLogNoOpLogHandler() }
         let authenticator = Authenticator(
             verifier: PasswordVerifier(directory: directory, threads: lookupThreads, maximumPending: config.auth.maxPending),

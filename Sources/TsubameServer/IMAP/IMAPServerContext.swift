@@ -6,7 +6,7 @@ import TsubameConfig
 
 /// What every IMAP connection of a server shares.
 final class IMAPServerContext: Sendable {
-    let configuration: NIOLockedValueBox<TsubameConfiguration>
+    let configuration: LiveConfiguration
     let mailRoot: String
     /// The same authenticator as POP3 and SMTP: one throttle and one lockout table.
     let authenticator: Authenticator
@@ -21,7 +21,7 @@ final class IMAPServerContext: Sendable {
     let tls: TLSContextProvider
     let logger: Logger
 
-    init(configuration: NIOLockedValueBox<TsubameConfiguration>, mailRoot: String, authenticator: Authenticator,
+    init(configuration: LiveConfiguration, mailRoot: String, authenticator: Authenticator,
          storageThreads: NIOThreadPool, mailStore: SharedIMAPMailStore, tls: TLSContextProvider, logger: Logger) {
         self.configuration = configuration
         self.mailRoot = mailRoot
@@ -32,7 +32,7 @@ final class IMAPServerContext: Sendable {
         self.logger = logger
     }
 
-    func snapshot() -> TsubameConfiguration { configuration.withLockedValue { $0 } }
+    func snapshot() -> LiveConfiguration.Snapshot { configuration.snapshot }
 }
 
 /// The process's one `IMAPMailStore` (one owner per open folder, shared by every IMAP session,

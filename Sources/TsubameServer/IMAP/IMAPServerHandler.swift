@@ -21,7 +21,9 @@ final class IMAPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     static let literalWriteSize = 256 * 1024
 
     let server: IMAPServerContext
-    let config: TsubameConfiguration
+    /// Shared with the other connections begun under the same settings (see LiveConfiguration).
+    private let settings: LiveConfiguration.Snapshot
+    var config: TsubameConfiguration { _read { yield settings.settings } }
     let connection: ConnectionCore
     var session: IMAPSession
     var framer: IMAPFramer
@@ -50,7 +52,7 @@ final class IMAPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         self.server = server
         self.tlsMode = tlsMode
         self.listener = listener
-        self.config = server.snapshot()
+        self.settings = server.snapshot()
         self.connection = ConnectionCore(limiter: server.limiters[listener], registry: server.openChannels)
         self.session = IMAPSession(configuration: IMAPSessionConfiguration(plaintextAllowed: false))
         self.framer = IMAPFramer(limits: session.framerLimits)

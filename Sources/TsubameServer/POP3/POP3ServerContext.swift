@@ -5,7 +5,7 @@ import TsubameConfig
 
 /// What every POP3 connection of a server shares.
 final class POP3ServerContext: Sendable {
-    let configuration: NIOLockedValueBox<TsubameConfiguration>
+    let configuration: LiveConfiguration
     let mailRoot: String
     /// Password checks, on their own threads, with the lockouts and delays of failures.
     let authenticator: Authenticator
@@ -18,7 +18,7 @@ final class POP3ServerContext: Sendable {
     /// Told when POP3 marks messages seen or deletes them, so IMAP sessions see it at once.
     let imapMailStore: SharedIMAPMailStore?
 
-    init(configuration: NIOLockedValueBox<TsubameConfiguration>, mailRoot: String,
+    init(configuration: LiveConfiguration, mailRoot: String,
          authenticator: Authenticator, storageThreads: NIOThreadPool, tls: TLSContextProvider, logger: Logger,
          imapMailStore: SharedIMAPMailStore? = nil) {
         self.imapMailStore = imapMailStore
@@ -30,5 +30,5 @@ final class POP3ServerContext: Sendable {
         self.logger = logger
     }
 
-    func snapshot() -> TsubameConfiguration { configuration.withLockedValue { $0 } }
+    func snapshot() -> LiveConfiguration.Snapshot { configuration.snapshot }
 }

@@ -19,7 +19,9 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
     private static let chunkSize = 256 * 1024
 
     private let server: POP3ServerContext
-    private let config: TsubameConfiguration
+    /// Shared with the other connections begun under the same settings (see LiveConfiguration).
+    private let settings: LiveConfiguration.Snapshot
+    private var config: TsubameConfiguration { _read { yield settings.settings } }
     let connection: ConnectionCore
     private var session: POP3Session
     private var framer = CommandLineFramer(maximumLineLength: 255)
@@ -40,9 +42,9 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
         self.server = server
         self.tlsMode = tlsMode
         self.listener = listener
-        self.config = server.snapshot()
+        self.settings = server.snapshot()
         self.connection = ConnectionCore(limiter: server.limiters[listener], registry: server.openChannels)
-        self.session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: config.pop3.maxErrors,
+        self.session = POP3Session(configuration: POP3SessionConfiguration(maximumErrors: settings.settings.pop3.maxErrors,
                                                                            plaintextAllowed: false))
         self.logger = server.logger
         connection.resume = { [unowned self] context in self.processInput(context: context) }

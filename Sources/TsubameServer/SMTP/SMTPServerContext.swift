@@ -8,7 +8,7 @@ import TsubameConfig
 
 /// What every SMTP connection of a server shares.
 final class SMTPServerContext: Sendable {
-    let configuration: NIOLockedValueBox<TsubameConfiguration>
+    let configuration: LiveConfiguration
     let store: MaildirStore
     let resolver: RecipientResolver
     /// The same instance POP3 uses: one throttle, one lockout table, one hashing pool.
@@ -23,7 +23,7 @@ final class SMTPServerContext: Sendable {
     /// SPF/DKIM/DMARC on port 25, DKIM signing of submissions, SRS.
     let authentication: MessageAuthentication
 
-    init(configuration: NIOLockedValueBox<TsubameConfiguration>, store: MaildirStore,
+    init(configuration: LiveConfiguration, store: MaildirStore,
          resolver: RecipientResolver, authenticator: Authenticator, senders: any RecipientDirectory,
          submissionLimiter: SubmissionLimiter, tls: TLSContextProvider, logger: Logger,
          authentication: MessageAuthentication = .disabled) {
@@ -39,7 +39,7 @@ final class SMTPServerContext: Sendable {
     }
 
     /// A consistent view of the settings for one connection; SIGHUP affects new connections.
-    func snapshot() -> TsubameConfiguration { configuration.withLockedValue { $0 } }
+    func snapshot() -> LiveConfiguration.Snapshot { configuration.snapshot }
 }
 
 extension SMTPSessionConfiguration {

@@ -20,7 +20,9 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
     private static let spillThreshold = 256 * 1024
 
     let server: SMTPServerContext
-    let config: TsubameConfiguration
+    /// Shared with the other connections begun under the same settings (see LiveConfiguration).
+    private let settings: LiveConfiguration.Snapshot
+    var config: TsubameConfiguration { _read { yield settings.settings } }
     let connection: ConnectionCore
     var session: SMTPSession<ResolvedRecipient>
     /// RFC 4954 §4: AUTH lines and SASL responses may be 12,288 octets; `SMTPLineLimits`
@@ -46,10 +48,10 @@ final class SMTPServerHandler: LineConnectionHandler, RemovableChannelHandler {
         self.server = server
         self.listener = listener
         self.tlsMode = tlsMode
-        self.config = server.snapshot()
+        self.settings = server.snapshot()
         self.connection = ConnectionCore(limiter: server.limiters[listener], registry: server.openChannels)
         self.session = SMTPSession(configuration: SMTPSessionConfiguration(
-            config, listener: listener, tlsMode: tlsMode, tlsLoaded: server.tls.context != nil))
+            settings.settings, listener: listener, tlsMode: tlsMode, tlsLoaded: server.tls.context != nil))
         self.logger = server.logger
         connection.resume = { [unowned self] context in self.processInput(context: context) }
     }
