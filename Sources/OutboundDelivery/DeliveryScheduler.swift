@@ -29,6 +29,9 @@ public actor DeliveryScheduler: Service {
     private var lastReportRound = ContinuousClock.now - .seconds(3600)
     /// A worker recorded a failure since the last sweep.
     private var failuresToReport = false
+    /// Workers whose lane ran dry, waiting for the loop's next claim (see `waitForWork`).
+    private var idleWorkers: [Int: (domain: String, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var nextIdleWorker = 0
 
     public init(store: any QueueStore & QueueReports, folder: QueueFolder, threads: NIOThreadPool,
                 routes: RouteSelector, settings: OutboundSettings, tls: OutboundTLS, group: any EventLoopGroup,
@@ -95,6 +98,7 @@ public actor DeliveryScheduler: Service {
     private func stop() {
         stopping = true
         wakeSignal.signal()
+        for id in Array(idleWorkers.keys) { resumeIdleWorker(id) }
     }
 
     /// Claims no more than the workers can start soon: the claim records an attempt, and a
@@ -107,6 +111,8 @@ public actor DeliveryScheduler: Service {
             let batches = try await queue.run { try $0.claimDue(now: Date(), maximumBatches: room,
                                                                 recipientsPerBatch: perBatch) }
             for batch in batches { lanes.add(batch, domain: batch.destinationDomain) }
+            let domains = Set(batches.map(\.destinationDomain))
+            for (id, worker) in idleWorkers where domains.contains(worker.domain) { resumeIdleWorker(id) }
         } catch {
             logger.error("queue: claiming due messages failed", metadata: ["error": "\(error)"])
         }
@@ -121,12 +127,17 @@ public actor DeliveryScheduler: Service {
         var asked = false
         while !stopping {
             if let batch = lanes.take(for: domain) { return batch }
-            guard ContinuousClock.now < deadline else { break }
+            let now = ContinuousClock.now
+            guard now < deadline else { break }
             if !asked {
                 wakeSignal.signal()
                 asked = true
             }
-            try? await Task.sleep(for: .milliseconds(20))
+            // Woken by the claim that brings work for this domain, not by polling: a worker
+            // that slept 20 ms per look left the connections idle between claims (a flush
+            // of 5,000 messages over 20 connections ran at ~50 messages/s per connection).
+            await waitForWork(domain: domain, upTo: deadline - now)
+            asked = false  // woken with nothing left for us: the next look asks again
         }
         if stopping {
             // Leave the rest claimed; see run().
@@ -137,6 +148,25 @@ public actor DeliveryScheduler: Service {
 
     /// How long an idle worker keeps its connection for more work to the same domain.
     static let idleLinger = Duration.seconds(2)
+
+    /// Suspends a worker until a claim adds batches for `domain`, the server stops, or
+    /// `timeout` passes; whichever comes first resumes it, once (the entry is removed then).
+    private func waitForWork(domain: String, upTo timeout: Duration) async {
+        let id = nextIdleWorker
+        nextIdleWorker += 1
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.resumeIdleWorker(id)
+        }
+        await withCheckedContinuation { continuation in
+            idleWorkers[id] = (domain, continuation)
+        }
+        timer.cancel()
+    }
+
+    private func resumeIdleWorker(_ id: Int) {
+        idleWorkers.removeValue(forKey: id)?.continuation.resume()
+    }
 
     private func runWorker(domain: String) async {
         var connection: SMTPClientConnection?
