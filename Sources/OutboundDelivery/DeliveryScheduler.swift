@@ -149,6 +149,9 @@ public actor DeliveryScheduler: Service {
     /// How long an idle worker keeps its connection for more work to the same domain.
     static let idleLinger = Duration.seconds(2)
 
+    /// Transactions of one worker whose results may wait for their commit at once.
+    static let outstandingCommitsPerWorker = 4
+
     /// Suspends a worker until a claim adds batches for `domain`, the server stops, or
     /// `timeout` passes; whichever comes first resumes it, once (the entry is removed then).
     private func waitForWork(domain: String, upTo timeout: Duration) async {
@@ -170,20 +173,22 @@ public actor DeliveryScheduler: Service {
 
     private func runWorker(domain: String) async {
         var connection: SMTPClientConnection?
-        // The last transaction's results, being committed while the next transaction runs:
-        // the commit's sync overlaps the network instead of adding to it. At most one is
-        // outstanding per worker, and each is awaited, so none outlives the worker.
-        var recording: Task<Void, Never>?
+        // The last transactions' results, being committed while the next transactions run:
+        // the commit's sync overlaps the network instead of adding to it. A few may be
+        // outstanding per worker (with one, each worker waited for a commit per message and
+        // a drain ran at the commit's pace); each is awaited, so none outlives the worker. A
+        // crash re-sends what was not committed yet, as it re-sends anything in flight.
+        var recordings: [Task<Void, Never>] = []
         while let batch = await nextBatch(for: domain) {
             let (outcome, kept) = await delivery.attempt(batch, reusing: connection)
             connection = kept
-            await recording?.value
-            recording = Task { await self.record(outcome, of: batch) }
+            if recordings.count >= Self.outstandingCommitsPerWorker { await recordings.removeFirst().value }
+            recordings.append(Task { await self.record(outcome, of: batch) })
             // Claim more before this lane runs dry, so the worker keeps its connection
             // instead of closing it and a new worker dialling again.
             if lanes.backlog < settings.concurrency { wakeSignal.signal() }
         }
-        await recording?.value
+        for recording in recordings { await recording.value }
         await connection?.close()
         // Room for another worker: the loop may start one at once.
         wakeSignal.signal()

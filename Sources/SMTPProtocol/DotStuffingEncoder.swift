@@ -15,46 +15,41 @@ public struct DotStuffingEncoder: Sendable {
     public init() {}
 
     /// Encodes one piece of the stored content; pieces may split anywhere, a CRLF too.
+    /// Each line's text goes out as one run, found by a tight scan for its CR or LF (a relay's
+    /// profile had the byte-by-byte version at 4.5 % of the server's CPU).
     public mutating func encode(_ chunk: ByteBuffer, into output: inout ByteBuffer) {
         var atLineStart = atLineStart
         var afterCR = afterCR
         chunk.withUnsafeReadableBytes { bytes in
-            var runStart = 0
-            func flush(_ end: Int) {
-                if end > runStart { output.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<end])) }
-            }
-            for index in bytes.indices {
-                let byte = bytes[index]
+            let count = bytes.count
+            var index = 0
+            while index < count {
                 if afterCR {
+                    // A CR ends its line whatever follows; the LF of a CRLF belongs to that end.
                     afterCR = false
                     output.writeStaticString("\r\n")
                     atLineStart = true
-                    if byte == UInt8(ascii: "\n") {
-                        runStart = index + 1
+                    if bytes[index] == UInt8(ascii: "\n") {
+                        index += 1
                         continue
                     }
-                    runStart = index
                 }
-                switch byte {
-                case UInt8(ascii: "\r"):
-                    flush(index)
-                    runStart = index + 1
+                if atLineStart {
+                    atLineStart = false
+                    if bytes[index] == UInt8(ascii: ".") { output.writeInteger(UInt8(ascii: ".")) }
+                }
+                let runStart = index
+                while index < count, bytes[index] != UInt8(ascii: "\n"), bytes[index] != UInt8(ascii: "\r") { index += 1 }
+                if index > runStart { output.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index])) }
+                guard index < count else { break }
+                if bytes[index] == UInt8(ascii: "\r") {
                     afterCR = true
-                case UInt8(ascii: "\n"):
-                    flush(index)
+                } else {
                     output.writeStaticString("\r\n")
-                    runStart = index + 1
                     atLineStart = true
-                case UInt8(ascii: ".") where atLineStart:
-                    flush(index)
-                    output.writeInteger(UInt8(ascii: "."))
-                    runStart = index  // the dot itself goes out with the run
-                    atLineStart = false
-                default:
-                    atLineStart = false
                 }
+                index += 1
             }
-            flush(bytes.count)
         }
         self.atLineStart = atLineStart
         self.afterCR = afterCR

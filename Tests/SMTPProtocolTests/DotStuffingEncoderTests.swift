@@ -63,4 +63,48 @@ struct DotStuffingEncoderTests {
             #expect(Array(decoded.readableBytesView) == expected, "round \(round)")
         }
     }
+    /// The run-scanning encoder against the rule written byte by byte: random content with LF,
+    /// CRLF, bare CRs and dots, cut anywhere.
+    @Test func matchesTheByteByByteRule() {
+        var generator = SplitMix(seed: 9_021)
+        let alphabet: [UInt8] = Array("ab.\r\n..\r\n x".utf8) + [0xC3, 0x00]
+        for round in 0..<2000 {
+            let content: [UInt8] = (0..<Int.random(in: 0...200, using: &generator)).map { _ in
+                alphabet.randomElement(using: &generator)!
+            }
+            var encoder = DotStuffingEncoder()
+            var wire = ByteBuffer()
+            var start = 0
+            while start < content.count {
+                let end = min(content.count, start + Int.random(in: 1...13, using: &generator))
+                encoder.encode(ByteBuffer(bytes: content[start..<end]), into: &wire)
+                start = end
+            }
+            encoder.finish(into: &wire)
+            #expect(Array(wire.readableBytesView) == Self.byteByByte(content), "round \(round)")
+        }
+    }
+
+    /// Every CR, LF or CRLF is one CRLF; a "." first on a line is doubled; an unterminated last
+    /// line gets its CRLF; then "." CRLF.
+    static func byteByByte(_ content: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var atLineStart = true
+        var index = 0
+        while index < content.count {
+            let byte = content[index]
+            if byte == 13 || byte == 10 {
+                out += [13, 10]
+                atLineStart = true
+                index += (byte == 13 && index + 1 < content.count && content[index + 1] == 10) ? 2 : 1
+                continue
+            }
+            if atLineStart && byte == UInt8(ascii: ".") { out.append(byte) }
+            out.append(byte)
+            atLineStart = false
+            index += 1
+        }
+        if !atLineStart { out += [13, 10] }
+        return out + Array(".\r\n".utf8)
+    }
 }
