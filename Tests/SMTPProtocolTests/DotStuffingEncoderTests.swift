@@ -42,15 +42,7 @@ struct DotStuffingEncoderTests {
             }.filter { $0 != UInt8(ascii: "\r") }
             if crlf { content = content.flatMap { $0 == UInt8(ascii: "\n") ? [13, 10] : [$0] } }
 
-            var encoder = DotStuffingEncoder()
-            var wire = ByteBuffer()
-            var start = 0
-            while start < content.count {
-                let end = min(content.count, start + Int.random(in: 1...17, using: &generator))
-                encoder.encode(ByteBuffer(bytes: content[start..<end]), into: &wire)
-                start = end
-            }
-            encoder.finish(into: &wire)
+            var wire = Self.encodeInPieces(content, largestPiece: 17, using: &generator)
             wire.writeString("NEXT")  // whatever follows must stay unread
 
             var decoder = MessageContentDecoder(framing: .dotTerminated, maximumSize: .max, maximumLineLength: .max)
@@ -72,17 +64,23 @@ struct DotStuffingEncoderTests {
             let content: [UInt8] = (0..<Int.random(in: 0...200, using: &generator)).map { _ in
                 alphabet.randomElement(using: &generator)!
             }
-            var encoder = DotStuffingEncoder()
-            var wire = ByteBuffer()
-            var start = 0
-            while start < content.count {
-                let end = min(content.count, start + Int.random(in: 1...13, using: &generator))
-                encoder.encode(ByteBuffer(bytes: content[start..<end]), into: &wire)
-                start = end
-            }
-            encoder.finish(into: &wire)
+            let wire = Self.encodeInPieces(content, largestPiece: 13, using: &generator)
             #expect(Array(wire.readableBytesView) == Self.byteByByte(content), "round \(round)")
         }
+    }
+
+    /// Encodes `content` cut into pieces of random sizes, then finishes it.
+    static func encodeInPieces(_ content: [UInt8], largestPiece: Int, using generator: inout SplitMix) -> ByteBuffer {
+        var encoder = DotStuffingEncoder()
+        var wire = ByteBuffer()
+        var start = 0
+        while start < content.count {
+            let end = min(content.count, start + Int.random(in: 1...largestPiece, using: &generator))
+            encoder.encode(ByteBuffer(bytes: content[start..<end]), into: &wire)
+            start = end
+        }
+        encoder.finish(into: &wire)
+        return wire
     }
 
     /// Every CR, LF or CRLF is one CRLF; a "." first on a line is doubled; an unterminated last
