@@ -19,10 +19,10 @@ final class LiveConfiguration: Sendable {
         current = NIOLockedValueBox(Snapshot(settings))
     }
 
-    /// The settings for a new connection: shared, never copied.
+    /// The settings as they are now (for a new connection, or one value): shared, never copied.
     var snapshot: Snapshot { current.withLockedValue { $0 } }
 
-    /// Reads or changes the settings under the lock; a change installs a new shared copy.
+    /// Changes the settings under the lock (a reload); a change installs a new shared copy.
     func withLockedValue<Result>(_ body: (inout TsubameConfiguration) throws -> Result) rethrows -> Result {
         try current.withLockedValue { snapshot in
             var settings = snapshot.settings

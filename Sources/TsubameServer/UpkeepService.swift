@@ -36,7 +36,7 @@ struct UpkeepService: Service {
     }
 
     private func renewCertificates(warn: Bool) async {
-        let settings = configuration.withLockedValue { $0 }
+        let settings = configuration.snapshot.settings
         guard settings.usesTLS else { return }
         let paths = dataFolder.tlsPaths
         let defaults = TLSSettings()
@@ -66,7 +66,7 @@ struct UpkeepService: Service {
 
     private func refreshRevocationList() async {
         let paths = dataFolder.tlsPaths
-        let crlURL = configuration.withLockedValue { $0.tls.crlURL }
+        let crlURL = configuration.snapshot.settings.tls.crlURL
         do {
             let outcome = try await pkiThreads.runIfActive { try CRLUpkeep.run(paths: paths, crlURL: crlURL) }
             if case .reissued(let number, let nextUpdate) = outcome {

@@ -47,7 +47,7 @@ final class HandlerFixture {
             configuration: settings,
             store: MaildirStore(dataDirectory: root, hostname: Self.hostname, threadPool: storageThreads),
             resolver: RecipientResolver(directory: directory, threadPool: lookupThreads,
-                                        primaryDomain: { [settings] in settings.withLockedValue { $0.primaryDomain } }),
+                                        primaryDomain: { [settings] in settings.snapshot.settings.primaryDomain }),
             authenticator: authenticator,
             senders: SQLiteServerDirectory(directory: directory, lookupThreads: lookupThreads, hashingThreads: lookupThreads),
             submissionLimiter: SubmissionLimiter(settings: config.submission),
