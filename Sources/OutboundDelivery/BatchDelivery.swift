@@ -22,8 +22,9 @@ struct BatchDelivery: Sendable {
     }
 
     /// `connection` is the worker's open connection from its last batch, if any; the one to
-    /// keep for the next batch is returned with the outcome (nil: none is reusable).
-    func attempt(_ batch: ClaimedBatch, reusing connection: SMTPClientConnection?) async
+    /// keep for the next batch is returned with the outcome (nil: none is reusable). New
+    /// connections go on `eventLoop`, the worker's own.
+    func attempt(_ batch: ClaimedBatch, reusing connection: SMTPClientConnection?, on eventLoop: any EventLoop) async
         -> (Outcome, SMTPClientConnection?) {
         let prefix = batch.message.headerPrefix.map { [UInt8]($0) } ?? []
         // The prefix (DKIM signatures) is stored with LF line ends and sent with CRLF.
@@ -78,7 +79,7 @@ struct BatchDelivery: Sendable {
                     tlsActiveFromStart: settings.smarthost.map { $0.implicitTLS && isSmarthost(host) } ?? false,
                     credentials: isSmarthost(host) ? settings.smarthost?.credentials : nil)
                 let opened = await SMTPClientConnection.open(
-                    host: host, address: address, configuration: configuration, tls: tls, group: group,
+                    host: host, address: address, configuration: configuration, tls: tls, group: eventLoop,
                     connectTimeout: settings.connectTimeout, logger: logger)
                 let open: SMTPClientConnection
                 switch opened {

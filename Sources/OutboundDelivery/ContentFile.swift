@@ -21,40 +21,59 @@ final class ContentFile: Sendable {
         self.threads = threads
     }
 
-    static func open(_ path: String, omittingReturnPath: Bool = false,
-                     threads: NIOThreadPool = .singleton) async throws -> ContentFile {
-        let descriptor = try await threads.runIfActive { () throws -> CInt in
-            let descriptor = systemOpen(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw ReadError(description: "\(path): \(String(cString: strerror(errno)))") }
-            if omittingReturnPath {
-                let start = returnPathLength(descriptor)
-                guard lseek(descriptor, off_t(start), SEEK_SET) == off_t(start) else {
-                    let reason = String(cString: strerror(errno))
-                    _ = systemClose(descriptor)
-                    throw ReadError(description: "\(path): \(reason)")
-                }
-            }
-            return descriptor
-        }
-        return ContentFile(descriptor: descriptor, threads: threads)
+    /// A piece of the file; `isLast` once the read that made it met the end of the file.
+    struct Piece: Sendable {
+        var bytes: ByteBuffer
+        var isLast: Bool
     }
 
-    /// Up to `count` octets from where the last read stopped; empty at the end of the file.
-    func read(upTo count: Int, allocator: ByteBufferAllocator) async throws -> ByteBuffer {
-        let descriptor = descriptor
-        return try await threads.runIfActive { () throws -> ByteBuffer in
-            var buffer = allocator.buffer(capacity: count)
-            while true {
-                var failure: CInt = 0
-                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
-                    let result = systemRead(descriptor, pointer.baseAddress, count)
-                    if result < 0 { failure = errno }
-                    return max(result, 0)
+    /// Opens the file and reads its first piece in the same trip to the thread pool: a queued
+    /// message usually fits in one piece, so it is sent without going back for the rest.
+    static func open(_ path: String, omittingReturnPath: Bool = false, firstPieceUpTo count: Int,
+                     allocator: ByteBufferAllocator, threads: NIOThreadPool = .singleton) async throws
+        -> (file: ContentFile, first: Piece) {
+        let (descriptor, first) = try await threads.runIfActive { () throws -> (CInt, Piece) in
+            let descriptor = systemOpen(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw ReadError(description: "\(path): \(String(cString: strerror(errno)))") }
+            do {
+                if omittingReturnPath {
+                    let start = returnPathLength(descriptor)
+                    guard lseek(descriptor, off_t(start), SEEK_SET) == off_t(start) else {
+                        throw ReadError(description: "\(path): \(String(cString: strerror(errno)))")
+                    }
                 }
-                if failure == 0 { return buffer }
-                if failure != EINTR { throw ReadError(description: String(cString: strerror(failure))) }
+                return (descriptor, try readPiece(descriptor, upTo: count, allocator: allocator))
+            } catch {
+                _ = systemClose(descriptor)
+                throw error
             }
         }
+        return (ContentFile(descriptor: descriptor, threads: threads), first)
+    }
+
+    /// Up to `count` octets from where the last read stopped.
+    func read(upTo count: Int, allocator: ByteBufferAllocator) async throws -> Piece {
+        let descriptor = descriptor
+        return try await threads.runIfActive { try Self.readPiece(descriptor, upTo: count, allocator: allocator) }
+    }
+
+    /// Reads until `count` octets are in or a read returns 0 (the end: then `isLast`). A short
+    /// read alone is not taken for the end, so a file is never cut short.
+    private static func readPiece(_ descriptor: CInt, upTo count: Int, allocator: ByteBufferAllocator) throws -> Piece {
+        var buffer = allocator.buffer(capacity: count)
+        while buffer.readableBytes < count {
+            var failure: CInt = 0
+            let wanted = count - buffer.readableBytes
+            let got = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { pointer in
+                let result = systemRead(descriptor, pointer.baseAddress, wanted)
+                if result < 0 { failure = errno }
+                return max(result, 0)
+            }
+            if failure == EINTR { continue }
+            if failure != 0 { throw ReadError(description: String(cString: strerror(failure))) }
+            if got == 0 { return Piece(bytes: buffer, isLast: true) }
+        }
+        return Piece(bytes: buffer, isLast: false)
     }
 
     func close() {

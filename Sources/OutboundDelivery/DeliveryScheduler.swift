@@ -78,7 +78,12 @@ public actor DeliveryScheduler: Service {
                     }
                     await claimDueWork()
                     while let domain = lanes.startWorker() {
-                        group.addTask { await self.runWorker(domain: domain) }
+                        // The worker runs on the event loop its connections use (see
+                        // EventLoopTaskExecutor), its commits too.
+                        let executor = EventLoopTaskExecutor(delivery.group.next())
+                        group.addTask(executorPreference: executor) {
+                            await self.runWorker(domain: domain, executor: executor)
+                        }
                     }
                     await wakeSignal.wait(upTo: pollInterval)
                 }
@@ -171,7 +176,7 @@ public actor DeliveryScheduler: Service {
         idleWorkers.removeValue(forKey: id)?.continuation.resume()
     }
 
-    private func runWorker(domain: String) async {
+    private func runWorker(domain: String, executor: EventLoopTaskExecutor) async {
         var connection: SMTPClientConnection?
         // The last transactions' results, being committed while the next transactions run:
         // the commit's sync overlaps the network instead of adding to it. A few may be
@@ -180,10 +185,10 @@ public actor DeliveryScheduler: Service {
         // crash re-sends what was not committed yet, as it re-sends anything in flight.
         var recordings: [Task<Void, Never>] = []
         while let batch = await nextBatch(for: domain) {
-            let (outcome, kept) = await delivery.attempt(batch, reusing: connection)
+            let (outcome, kept) = await delivery.attempt(batch, reusing: connection, on: executor.eventLoop)
             connection = kept
             if recordings.count >= Self.outstandingCommitsPerWorker { await recordings.removeFirst().value }
-            recordings.append(Task { await self.record(outcome, of: batch) })
+            recordings.append(Task(executorPreference: executor) { await self.record(outcome, of: batch) })
             // Claim more before this lane runs dry, so the worker keeps its connection
             // instead of closing it and a new worker dialling again.
             if lanes.backlog < settings.concurrency { wakeSignal.signal() }

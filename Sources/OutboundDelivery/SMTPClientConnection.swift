@@ -184,11 +184,13 @@ public final class SMTPClientConnection: Sendable {
         }
         defer { snapshot.withLockedValue { $0.busy = false } }
 
-        // Opened before any command: a queue file that cannot be read costs nothing on the wire,
-        // and the connection stays usable.
+        // Opened, and its first piece read, before any command: a queue file that cannot be
+        // read costs nothing on the wire, and the connection stays usable.
         let file: ContentFile
+        let first: ContentFile.Piece
         do {
-            file = try await ContentFile.open(content.filePath, omittingReturnPath: content.omitsReturnPath)
+            (file, first) = try await ContentFile.open(content.filePath, omittingReturnPath: content.omitsReturnPath,
+                                                       firstPieceUpTo: Self.chunkSize, allocator: channel.allocator)
         } catch {
             return .failure(SMTPClientFailure(status: .deferred, reason: "cannot read the queued message: \(error)",
                                               enhancedCode: "4.3.0"))
@@ -197,7 +199,7 @@ public final class SMTPClientConnection: Sendable {
 
         var step = await call { $0.start(message) }
         if step == .sendContent {
-            step = await stream(content.prefix, file: file)
+            step = await stream(content.prefix, first: first, file: file)
         }
         switch step {
         case .finished(let results):
@@ -211,29 +213,28 @@ public final class SMTPClientConnection: Sendable {
 
     /// Writes the content (RFC 5321 §4.1.1.4) piece by piece: the next piece is read from the
     /// file while the last one is being written, and written only once that write is done,
-    /// so a slow server holds back the reading and memory stays at about two pieces.
-    private func stream(_ prefix: [UInt8], file: ContentFile) async -> SMTPClientStep {
+    /// so a slow server holds back the reading and memory stays at a few pieces. The last
+    /// piece goes out with the end marker in one write: a message of one piece costs one
+    /// write and one trip to the event loop.
+    private func stream(_ prefix: [UInt8], first: ContentFile.Piece, file: ContentFile) async -> SMTPClientStep {
         var encoder = DotStuffingEncoder()
         var inFlight: EventLoopFuture<Void>?
+        var piece = first
         do {
-            if !prefix.isEmpty {
-                var output = channel.allocator.buffer(capacity: prefix.count + prefix.count / 16 + 16)
-                encoder.encode(ByteBuffer(bytes: prefix), into: &output)
-                inFlight = write(output)
-            }
-            while true {
-                let chunk = try await file.read(upTo: Self.chunkSize, allocator: channel.allocator)
-                if chunk.readableBytes == 0 { break }
-                var output = channel.allocator.buffer(capacity: chunk.readableBytes + chunk.readableBytes / 16 + 16)
-                encoder.encode(chunk, into: &output)
+            var output = channel.allocator.buffer(capacity: Self.encodedCapacity(prefix.count + piece.bytes.readableBytes))
+            if !prefix.isEmpty { encoder.encode(ByteBuffer(bytes: prefix), into: &output) }
+            encoder.encode(piece.bytes, into: &output)
+            while !piece.isLast {
+                piece = try await file.read(upTo: Self.chunkSize, allocator: channel.allocator)
                 try await inFlight?.get()
                 inFlight = write(output)
+                output = channel.allocator.buffer(capacity: Self.encodedCapacity(piece.bytes.readableBytes))
+                encoder.encode(piece.bytes, into: &output)
             }
-            var end = channel.allocator.buffer(capacity: 8)
-            encoder.finish(into: &end)
+            encoder.finish(into: &output)
             try await inFlight?.get()
-            let marker = end
-            return await call { $0.finishContent(marker) }
+            let last = output
+            return await call { $0.finishContent(last) }
         } catch let error as ContentFile.ReadError {
             return await call { $0.abandonContent("cannot read the queued message: \(error)") }
         } catch {
@@ -242,6 +243,9 @@ public final class SMTPClientConnection: Sendable {
             return await call { $0.abandonContent("the connection failed while sending the content: \(error)") }
         }
     }
+
+    /// Room for `count` stored octets once CRLF-converted and dot-stuffed, and the end marker.
+    private static func encodedCapacity(_ count: Int) -> Int { count + count / 16 + 16 }
 
     private func write(_ buffer: ByteBuffer) -> EventLoopFuture<Void> {
         let handler = handler

@@ -162,6 +162,30 @@ import Testing
         #expect(try peer.messages().first?.data == F.wire(stored))
     }
 
+    @Test func sendsFilesEndingAtAndAroundPieceBoundaries() async throws {
+        let peer = try SMTPPeer(mode: "accept")
+        let connection = try await Self.connect(peer)
+        // The first piece is read with the open, the last goes out with the end marker: a file
+        // that ends exactly at a piece's end needs one more read to learn it is over.
+        let piece = SMTPClientConnection.chunkSize
+        let sizes = [piece - 1, piece, piece + 1, 2 * piece]
+        var sent: [[UInt8]] = []
+        for size in sizes {
+            let header = Array("Subject: \(size)\n\n".utf8)
+            var stored = header
+            while stored.count < size {
+                stored += Array((stored.count % 5 == 0 ? ".dotted" : "text").utf8) + [0x0A]
+            }
+            stored = Array(stored.prefix(size - 1)) + [0x0A]
+            let results = try await connection.deliver(F.message(to: ["bob@b.example"], size: stored.count * 2),
+                                                       content: F.contentFile(stored)).get()
+            #expect(results.map(\.status) == [.delivered])
+            sent.append(stored)
+        }
+        await connection.close()
+        #expect(try peer.messages().map(\.data) == sent.map(F.wire))
+    }
+
     @Test func sendsThePrefixBeforeTheFile() async throws {
         let peer = try SMTPPeer(mode: "accept")
         let connection = try await Self.connect(peer)
