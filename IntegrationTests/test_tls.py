@@ -135,6 +135,22 @@ def test_old_protocols_and_weak_ciphers_are_refused(pop3_server):
     assert re.search(rb"Cipher is ECDHE-(ECDSA|RSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)", good.stdout), good.stdout
 
 
+@pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
+def test_a_returning_client_resumes_its_tls_session(pop3_server, tmp_path, version):
+    # RFC 8446 §2.2 (tickets) and RFC 5077 (TLS 1.2 tickets): a client that kept its session
+    # skips the full handshake on its next connection, on implicit TLS and on STARTTLS.
+    for name, args in [("pop3s", [f"127.0.0.1:{pop3_server.pop3s_port}"]),
+                       ("smtp", [f"127.0.0.1:{pop3_server.port}", "-starttls", "smtp"])]:
+        saved = tmp_path / f"{name}{version}.session"
+        first = s_client(*args, version, "-ign_eof", "-sess_out", str(saved))
+        assert first.returncode == 0 and b"New, TLS" in first.stdout, first.stdout
+        again = s_client(*args, version, "-ign_eof", "-sess_in", str(saved))
+        assert again.returncode == 0 and b"Reused, TLS" in again.stdout, (name, again.stdout)
+    # A client without a saved session gets a full handshake, not someone else's.
+    fresh = s_client(f"127.0.0.1:{pop3_server.pop3s_port}", version, "-ign_eof")
+    assert b"New, TLS" in fresh.stdout
+
+
 def test_min_version_1_3_refuses_tls_1_2(datadir, start_server):
     datadir.set_table("tls", min_version="1.3")
     server = start_server(pop3=True)
