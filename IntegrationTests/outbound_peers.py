@@ -206,7 +206,8 @@ class FakeDNS:
         udp.daemon_threads = tcp.daemon_threads = True
         self.udp, self.tcp, self.port = udp, tcp, port
         for server in (udp, tcp):
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # stop() waits for serve_forever to look up: every 50 ms, not the default 0.5 s.
+            threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self):
@@ -461,7 +462,10 @@ class Sites:
 
 
 @pytest.fixture
-def sites(tmp_path):
+def sites(tmp_path, peer_loop):
+    # peer_loop first, so it is torn down after the servers: a server stopping says QUIT on
+    # the connection it kept to a peer, and a peer loop already stopped would leave that
+    # QUIT unanswered until the client's timeout (5 s per test).
     s = Sites(tmp_path)
     yield s
     s.stop_all()

@@ -46,6 +46,7 @@ class Listener:
         self.port = self.sock.getsockname()[1]
         self.script = script
         self.received = b""
+        self.closing = threading.Event()   # a silent script waits on it, so close() need not
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -71,6 +72,7 @@ class Listener:
         return line
 
     def close(self):
+        self.closing.set()
         self.sock.close()
         self.thread.join(5)
 
@@ -146,7 +148,7 @@ def test_closed_port_fails_to_fetch(datadir):
 
 
 def test_silent_server_times_out_within_the_timeout(datadir, listener):
-    silent = listener(lambda self, conn: time.sleep(10))
+    silent = listener(lambda self, conn: self.closing.wait(10))
     started = time.monotonic()
     rc, out, err = show(datadir, f"127.0.0.1:{silent.port}", "--starttls", "smtp", "--timeout", "2")
     elapsed = time.monotonic() - started
@@ -156,7 +158,7 @@ def test_silent_server_times_out_within_the_timeout(datadir, listener):
 
 
 def test_silent_server_times_out_during_the_handshake(datadir, listener):
-    silent = listener(lambda self, conn: time.sleep(10))
+    silent = listener(lambda self, conn: self.closing.wait(10))
     rc, out, err = show(datadir, f"127.0.0.1:{silent.port}", "--timeout", "1")
     assert rc == 2, out + err
     assert "waiting for the TLS handshake" in err, err

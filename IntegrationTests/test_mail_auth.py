@@ -17,7 +17,7 @@ import pytest
 from dnslib import TXT
 
 from conftest import CLIENT_HELO, run_cli
-from outbound_peers import (ALICE, A_DOMAIN, A_HOST, WAIT, fake_dns, make_message, sender_site, set_config,  # noqa: F401
+from outbound_peers import (ALICE, A_DOMAIN, A_HOST, WAIT, fake_dns, make_message, peer_loop, sender_site, set_config,  # noqa: F401
                             sites, submit, wait_delivery, wait_queue_empty, wait_until)
 
 B_HOST, B_DOMAIN = "mx.b.test", "b.test"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from outbound_peers import (ALICE, A_DOMAIN, WAIT, PrivatePostfix, fake_dns, make_message, peer_ca,  # noqa: F401
+from outbound_peers import (ALICE, A_DOMAIN, WAIT, PrivatePostfix, fake_dns, make_message, peer_ca, peer_loop,  # noqa: F401
                             postfix_available, sender_site, set_config, sites, strip_trace, submit, wait_delivery,
                             wait_queue_empty, wait_until)
 

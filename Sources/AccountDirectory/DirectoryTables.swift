@@ -14,12 +14,15 @@ struct PasswordRecord {
 }
 
 /// The row-level queries, on one connection inside one transaction, so each
-/// directory operation sees (and checks against) a consistent snapshot.
+/// directory operation sees (and checks against) a consistent snapshot. The queries asked
+/// for every recipient (domain, user, alias) are prepared once per connection, not per
+/// RCPT (`cachedStatement`).
 struct DirectoryTables {
     let db: Database
 
     func domainExists(_ domain: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM domains WHERE name = ?)", arguments: [domain]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS(SELECT 1 FROM domains WHERE name = ?)"),
+                      arguments: [domain]) ?? false
     }
 
     func userExists(_ address: MailboxAddress) throws -> Bool {
@@ -28,7 +31,7 @@ struct DirectoryTables {
 
     func passwordHash(of address: MailboxAddress) throws -> String? {
         try String.fetchOne(
-            db, sql: "SELECT password_hash FROM users WHERE local_part = ? AND domain = ?",
+            db.cachedStatement(sql: "SELECT password_hash FROM users WHERE local_part = ? AND domain = ?"),
             arguments: [address.localPart, address.domain])
     }
 
@@ -60,7 +63,7 @@ struct DirectoryTables {
 
     func aliasTargets(of address: MailboxAddress) throws -> [String]? {
         let stored = try String.fetchOne(
-            db, sql: "SELECT targets FROM aliases WHERE local_part = ? AND domain = ?",
+            db.cachedStatement(sql: "SELECT targets FROM aliases WHERE local_part = ? AND domain = ?"),
             arguments: [address.localPart, address.domain])
         return stored.map(Self.decodeTargets)
     }

@@ -42,25 +42,18 @@ extension IMAPServerHandler {
         }
     }
 
-    /// The log lines POP3 and SMTP write, with `sasl_method` and `sasl_username`, so one
-    /// fail2ban filter reads all three.
+    /// The log lines POP3 and SMTP write (`LoginLog`), then the session's answer.
     func answerLogin(_ result: Result<LoginOutcome, any Error>, user: String, method: IMAPLoginMethod,
                      context: ChannelHandlerContext) {
-        let fields: Logger.Metadata = ["sasl_method": "\(method.logName)", "sasl_username": "\(user)"]
-        switch result {
-        case .success(.verified(let mailbox)):
+        switch LoginLog(logger: logger).record(result, method: method.logName, user: user) {
+        case .verified(let mailbox):
             self.mailbox = mailbox
-            logger.info("login", metadata: fields)
             perform(session.credentialsVerified("\(mailbox)"), context: context)
-        case .success(.rejected):
-            // Unknown account and wrong password: the same reply, after the same delay.
-            logger.notice("authentication failed", metadata: fields)
+        case .rejected:
             perform(session.credentialsVerified(nil), context: context)
-        case .success(.lockedOut):
-            logger.notice("login refused: locked out after repeated failures", metadata: fields)
+        case .lockedOut:
             perform(session.loginRefused(.lockedOut), context: context)
-        case .success(.busy), .failure:
-            logger.warning("login refused: too many password checks pending", metadata: fields)
+        case .busy:
             perform(session.loginRefused(.unavailable), context: context)
         }
     }

@@ -219,25 +219,18 @@ final class POP3ServerHandler: LineConnectionHandler, RemovableChannelHandler {
         }
     }
 
-    /// One set of log lines for every login method, with the fields SMTP logs too, so one
-    /// fail2ban filter reads both: `sasl_method`, `sasl_username` (and the connection's `client`).
+    /// The log lines SMTP and IMAP write too (`LoginLog`), then the session's answer.
     private func answerLogin(_ result: Result<LoginOutcome, any Error>, user: String, method: LoginMethod,
                              context: ChannelHandlerContext) {
-        let fields: Logger.Metadata = ["sasl_method": "\(method.logName)", "sasl_username": "\(user)"]
-        switch result {
-        case .success(.verified(let mailbox)):
+        switch LoginLog(logger: logger).record(result, method: method.logName, user: user) {
+        case .verified(let mailbox):
             self.mailbox = mailbox
-            logger.info("login", metadata: fields)
             perform(session.credentialsVerified("\(mailbox)"), context: context)
-        case .success(.rejected):
-            // Unknown account and wrong password: the same reply, after the same delay.
-            logger.notice("authentication failed", metadata: fields)
+        case .rejected:
             perform(session.credentialsVerified(nil), context: context)
-        case .success(.lockedOut):
-            logger.notice("login refused: locked out after repeated failures", metadata: fields)
+        case .lockedOut:
             perform(session.loginRefused(.lockedOut), context: context)
-        case .success(.busy), .failure:
-            logger.warning("login refused: too many password checks pending", metadata: fields)
+        case .busy:
             perform(session.loginRefused(.temporaryFailure), context: context)
         }
     }

@@ -27,10 +27,10 @@ extension SMTPServerHandler {
                 self.scramLookup = lookup
                 self.perform(self.session.credentialsFound(lookup.credentials), context: context)
             case .success(.lockedOut):
-                self.logLockedOut(.scramSHA256, username: username)
+                LoginLog(logger: self.logger).lockedOut(method: SASLMechanism.scramSHA256.rawValue, user: username)
                 self.perform(self.session.credentialsFound(nil), context: context)
             case .success(.busy), .failure:
-                self.logBusy(.scramSHA256, username: username)
+                LoginLog(logger: self.logger).busy(method: SASLMechanism.scramSHA256.rawValue, user: username)
                 self.perform(self.session.credentialsFound(nil), context: context)
             }
         }
@@ -57,43 +57,28 @@ extension SMTPServerHandler {
         case .success(.rejected):
             return .rejected
         case .success(.lockedOut):
-            logLockedOut(mechanism, username: username)
+            LoginLog(logger: logger).lockedOut(method: mechanism.rawValue, user: username)
             return .temporaryFailure
         case .success(.busy), .failure:
-            logBusy(mechanism, username: username)
+            LoginLog(logger: logger).busy(method: mechanism.rawValue, user: username)
             return .temporaryFailure
         }
     }
 
-    // MARK: Log lines, the same as POP3's (fail2ban's filter matches both)
+    // MARK: Log lines, the same as POP3's and IMAP's (LoginLog; fail2ban's filter matches all)
 
     func logLogin(_ mechanism: SASLMechanism) {
         // The name as the client gave it, as POP3 logs it.
-        logger.info("login", metadata: authenticationFields(mechanism, username: authenticatingUsername))
+        LoginLog(logger: logger).verified(method: mechanism.rawValue, user: authenticatingUsername ?? "")
     }
 
     func logFailedAuthentication(_ failure: AuthenticationFailure) {
-        let fields = authenticationFields(failure.mechanism, username: failure.username)
         if failure.credentialsRejected {
-            logger.notice("authentication failed", metadata: fields)
+            LoginLog(logger: logger).rejected(method: failure.mechanism.rawValue, user: failure.username ?? "")
         } else {
-            logger.debug("authentication abandoned", metadata: fields)
+            logger.debug("authentication abandoned",
+                         metadata: LoginLog.fields(method: failure.mechanism.rawValue, user: failure.username ?? ""))
         }
-    }
-
-    private func logLockedOut(_ mechanism: SASLMechanism, username: String) {
-        logger.notice("login refused: locked out after repeated failures",
-                      metadata: authenticationFields(mechanism, username: username))
-    }
-
-    private func logBusy(_ mechanism: SASLMechanism, username: String) {
-        logger.warning("login refused: too many password checks pending",
-                       metadata: authenticationFields(mechanism, username: username))
-    }
-
-    /// Never the password nor any SASL message: only the mechanism and the name the client gave.
-    private func authenticationFields(_ mechanism: SASLMechanism, username: String?) -> Logger.Metadata {
-        ["sasl_method": "\(mechanism.rawValue)", "sasl_username": "\(username ?? "")"]
     }
 
     // MARK: Sender identity and limits (RFC 6409 §4.1)
