@@ -286,6 +286,29 @@ def _logged_in_raw(imap_server):
 
 
 @needs_mailbox
+def test_selected_folder_deleted_by_another_session_ends_with_a_clear_bye(imap_server):
+    """RFC 3501 §7.1.5: the session whose selected folder went away gets BYE and is closed, with
+    Dovecot's text, not an internal error; the session that deleted it goes on."""
+    selecting = _logged_in_raw(imap_server)
+    deleting = _logged_in_raw(imap_server)
+    deleting.send("c CREATE Projects\r\n")
+    assert deleting.until_tagged("c")[-1].startswith(b"c OK")
+    selecting.send("s SELECT Projects\r\n")
+    assert selecting.until_tagged("s")[-1].startswith(b"s OK [READ-WRITE]")
+    deleting.send("d DELETE Projects\r\n")
+    assert deleting.until_tagged("d")[-1].startswith(b"d OK")
+    selecting.send("n NOOP\r\n")
+    rest = selecting.rest()
+    assert rest == b"* BYE Selected mailbox was deleted, have to disconnect.\r\n", rest
+    deleting.send("l LIST \"\" *\r\n")
+    listed = deleting.until_tagged("l")
+    assert listed[-1].startswith(b"l OK") and not any(b"Projects" in line for line in listed)
+    selecting.close()
+    deleting.close()
+    assert "mailbox command failed" not in imap_server.log()
+
+
+@needs_mailbox
 def test_large_append_is_streamed_and_stored(imap_server):
     """A literal above the inline threshold (64 KiB) goes to a file as it arrives; the message
     comes back whole."""

@@ -3,8 +3,8 @@ import IMAPStore
 
 /// The selected folder was deleted or renamed away: the session ends, as in Dovecot ("Selected
 /// mailbox was deleted, have to disconnect").
-struct SelectedMailboxGone: Error, CustomStringConvertible {
-    var description: String { "Selected mailbox was deleted, have to disconnect." }
+public struct SelectedMailboxGone: Error, CustomStringConvertible {
+    public var description: String { "Selected mailbox was deleted, have to disconnect." }
 }
 
 /// One session's view of its selected folder: its own sequence numbers (RFC 3501 §2.3.1.2)

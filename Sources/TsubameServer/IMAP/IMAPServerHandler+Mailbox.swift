@@ -38,6 +38,13 @@ extension IMAPServerHandler {
                 self.connection.continueAfter(self.connection.flushAndWait(context: context), context: context) { _ in
                     self.produce(run, of: account, tag: tag, context: context)
                 }
+            case .failure(let gone as SelectedMailboxGone):
+                // Another session deleted or renamed the selected folder: its messages cannot be
+                // numbered any more, so the session ends with BYE (RFC 3501 §7.1.5), in
+                // Dovecot's words. Not a server fault: no error logged, no [SERVERBUG].
+                self.logger.info("selected mailbox deleted; closing the session")
+                self.write(.untagged(.bye(nil, gone.description)))
+                self.connection.close(context: context)
             case .failure(let error):
                 // Half a response cannot be taken back: the session ends (RFC 3501 §7.1.5).
                 self.logger.error("mailbox command failed; closing the session", metadata: ["error": "\(error)"])
