@@ -288,6 +288,7 @@ let package = Package(
             name: "TsubameUnitTests",
             dependencies: [
                 "MailQueue", "MaildirStore", "AccountDirectory", "TsubameConfig", "TsubameServer", "SMTPProtocol", "SASL",
+                "IMAPMailbox",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

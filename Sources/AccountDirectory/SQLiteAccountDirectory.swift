@@ -18,11 +18,14 @@ public final class SQLiteAccountDirectory: AccountDirectory, Sendable {
     static let busyTimeout: TimeInterval = 5
 
     let pool: DatabasePool
+    /// The database file (its -wal file is beside it).
+    public let path: String
     /// Successful password checks of this process (`[auth] cache_seconds`, `cache_size`).
     public let verifiedPasswords = VerifiedPasswords()
 
     /// Creates the file (mode 0600) and the schema if missing.
     public init(path: String) throws {
+        self.path = path
         try Self.createPrivateFileIfMissing(at: path)
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeout)

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOPosix
 
 /// The server's view of the SQLite directory: `RecipientDirectory` and `CredentialDirectory`
@@ -27,6 +32,26 @@ public final class SQLiteServerDirectory: RecipientDirectory, CredentialDirector
         try await lookupThreads.runIfActive { [directory] in
             try directory.lookupRecipient(localPart: localPart, domain: domain, recipientDelimiter: recipientDelimiter)
         }
+    }
+
+    /// Every committed write, the CLI's included, appends to the -wal file (or, after a
+    /// checkpoint, rewrites it and the main file): its size, time or inode moves. Two stats,
+    /// no database call, so it can be read on an event loop.
+    public func changeStamp() -> DirectoryChangeStamp? {
+        var parts: [Int] = []
+        parts.reserveCapacity(8)
+        for path in [directory.path, directory.path + "-wal"] {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                // Not the ctime: SQLite, run as root, chowns the -wal file whenever it opens a
+                // connection, which changes nothing in the directory.
+                parts += [Int(info.st_ino), Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+            } else {
+                guard errno == ENOENT else { return nil }
+                parts += [0, 0, 0, 0]
+            }
+        }
+        return DirectoryChangeStamp(parts)
     }
 
     public func isLocalDomain(_ domain: String) async throws -> Bool {

@@ -14,6 +14,23 @@ public protocol RecipientDirectory: Sendable {
     /// plus-addresses (with `recipientDelimiter`), aliases that deliver to it, and send-as
     /// grants (an address, or `@domain` for a whole domain). Case-insensitive.
     func mayUseSender(account: MailboxAddress, address: String, recipientDelimiter: String?) async throws -> Bool
+    /// Changes whenever anything in the directory may have changed (any process's write), read
+    /// without blocking: recipient verdicts are cached while it stays the same. nil: the
+    /// backend cannot tell, and nothing is cached.
+    func changeStamp() -> DirectoryChangeStamp?
+}
+
+extension RecipientDirectory {
+    public func changeStamp() -> DirectoryChangeStamp? { nil }
+}
+
+/// An opaque token of the directory's state (for SQLite, its files' sizes and times).
+public struct DirectoryChangeStamp: Sendable, Hashable {
+    let parts: [Int]
+
+    public init(_ parts: [Int]) {
+        self.parts = parts
+    }
 }
 
 /// Credentials, for the authenticator.

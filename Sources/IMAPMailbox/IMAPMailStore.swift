@@ -70,6 +70,12 @@ public final class IMAPMailStore: Sendable {
         owner?.markDirty()
     }
 
+    /// Whether a session has the folder selected now: delivery numbers its messages before the
+    /// 250 only then (`DeliveryUIDAssignment`). Any thread.
+    public func isSelected(folderPath: String) -> Bool {
+        registry.withLockedValue { ($0.owners[Self.normalized(folderPath)]?.holders ?? 0) > 0 }
+    }
+
     // MARK: Owners
 
     /// The folder's owner, made when no one holds it yet; pair with `release`.

@@ -53,8 +53,8 @@ struct Delivery {
             throw error
         }
         spool.remove()  // the links in new/ hold the data now
-        // Durable and committed (the queue rows too): the IMAP side may now give UIDs. Before
-        // the 250, so a client that reads its mail right after sees them numbered.
+        // Durable and committed (the queue rows too): the IMAP side may now give UIDs (before
+        // the 250 when a session has the folder selected, so IDLE sees the message at once).
         if let observer = store.deliveryObserver {
             for maildir in deliveredMaildirs { observer(maildir, fileName) }
         }

@@ -3,7 +3,8 @@
 /// file in `maildir`/new is durable and before the client is told 250.
 ///
 /// Runs on the storage thread that delivered; it must not block for long and cannot fail the
-/// delivery (it returns nothing: a problem is the observer's to log). The IMAP store uses it
-/// to give the message its UID at once (`MaildirMailbox.assignUIDs(toDelivered:)`), which
-/// MaildirStore cannot call itself: IMAPStore depends on MaildirStore, not the other way.
+/// delivery (it returns nothing: a problem is the observer's to log). The server uses it to
+/// give the message its IMAP UID (`DeliveryUIDAssignment`: at once for a folder a session has
+/// selected, in batches otherwise), which MaildirStore cannot do itself: IMAPStore depends on
+/// MaildirStore, not the other way.
 public typealias DeliveryObserver = @Sendable (_ maildir: String, _ fileName: String) -> Void

@@ -4,6 +4,7 @@ import Logging
 import MailQueue
 import NIOCore
 import NIOPosix
+import ProtocolSupport
 import ServiceLifecycle
 
 /// Drains the outbound queue: a Service in the server's ServiceGroup.

@@ -3,6 +3,7 @@ import MailAuthentication
 import MaildirStore
 import NIOCore
 import NIOPosix
+import ProtocolSupport
 import SMTPProtocol
 
 /// Where one RCPT resolved to: local mailboxes and, through aliases, remote addresses.
@@ -19,6 +20,7 @@ struct RecipientResolver: Sendable {
     let primaryDomain: @Sendable () -> String
     /// Bounces to the addresses SRS gave forwarded mail go back to the original senders.
     let srs: SRSBounceRouting?
+    let cache = RecipientVerdictCache()
 
     init(directory: any RecipientDirectory, primaryDomain: @escaping @Sendable () -> String,
          srs: SRSBounceRouting? = nil) {
@@ -37,10 +39,19 @@ struct RecipientResolver: Sendable {
 
     func verdict(for mailbox: SMTPMailbox, recipientDelimiter: String?,
                  on eventLoop: any EventLoop) -> EventLoopFuture<RecipientVerdict<ResolvedRecipient>> {
+        if let srs, let verdict = srs.verdict(for: mailbox) { return eventLoop.makeSucceededFuture(verdict) }
         let configuredPrimary = primaryDomain()
-        return eventLoop.makeFutureWithTask { [directory, srs] in
-            await Self.resolve(mailbox, recipientDelimiter: recipientDelimiter, configuredPrimary: configuredPrimary,
-                               directory: directory, srs: srs)
+        let stamp = directory.changeStamp()
+        let key = RecipientVerdictCache.Key(address: "\(mailbox.localPart)@\(mailbox.domain.lowercased())",
+                                            recipientDelimiter: recipientDelimiter, primaryDomain: configuredPrimary)
+        if let stamp, let recipient = cache.accepted(key, stamp: stamp) {
+            return eventLoop.makeSucceededFuture(.accept(recipient))
+        }
+        return eventLoop.makeFutureWithLoopTask { [directory, cache] in
+            let verdict = await Self.resolve(mailbox, recipientDelimiter: recipientDelimiter,
+                                             configuredPrimary: configuredPrimary, directory: directory)
+            if let stamp, case .accept(let recipient) = verdict { cache.remember(key, recipient, stamp: stamp) }
+            return verdict
         }
     }
 

@@ -97,6 +97,33 @@ struct MessageContentDecoderTests {
         #expect(outcome.problems.isEmpty)
     }
 
+    /// Text inside a line is skipped eight octets at a time: whole-buffer decoding must agree
+    /// with octet-by-octet decoding wherever a line end, a bare CR or LF, the 998-octet line
+    /// limit or the size limit falls within those eight.
+    @Test func theWordAtATimeScanAgreesWithOctetByOctet() {
+        var inputs: [String] = []
+        for offset in 0..<17 {
+            let text = String(repeating: "x", count: offset)
+            for mark in ["\r\n", "\n", "\r", "\r\r\n", "\r\n..", "\r\n.\r"] {
+                inputs.append("head\r\n\(text)\(mark)tail of the line\r\n.\r\nNOOP\r\n")
+            }
+        }
+        for length in [990, 997, 998, 999, 1005] {
+            inputs.append("a\r\n" + String(repeating: "y", count: length) + "\r\nb\r\n.\r\n")
+        }
+        for input in inputs {
+            for maximumSize in [10, 23, 31, 1_000_000] {
+                var whole = decodeData(input, maximumSize: maximumSize)
+                var octets = decodeData(input, maximumSize: maximumSize, splitEvery: 1)
+                // A rejected message's content is never stored: only its problems must agree.
+                if !whole.problems.isEmpty { (whole.content, octets.content) = ("", "") }
+                #expect(whole == octets, "\(Array(input.utf8))")
+            }
+        }
+        let long = { (n: Int) in self.decodeData("a\r\n" + String(repeating: "y", count: n) + "\r\n.\r\n").problems }
+        #expect(long(998).isEmpty && long(999) == .lineTooLong)
+    }
+
     /// Endings that other software may take for the end of data: none of them ends it here,
     /// and each marks the message as rejected (SMTP smuggling, 2023).
     static let smugglingEndings = ["\n.\n", "\r.\r", "\r\n.\n", "\n.\r\n", "\r.\r\n", "\r\n.\r", "\n.\r"]

@@ -158,8 +158,12 @@ final class WireHarness: Sendable {
         try await channel.testingEventLoop.executeInContext { [channel] in channel.pipeline.syncOperations.read() }
     }
 
-    /// Moves what the handler has written so far into `pending`.
+    /// Moves what the handler has written so far into `pending`. Runs the jobs queued on the
+    /// loop first, as a real loop would have by now: tasks on the connection's loop
+    /// (`makeFutureWithLoopTask`) enqueue their jobs with `execute`, which the testing loop only
+    /// runs when told to.
     private func collect() async throws {
+        await channel.testingEventLoop.run()
         while let bytes = try await channel.readOutbound(as: ByteBuffer.self) {
             pending.withLockedValue { $0 += String(buffer: bytes) }
         }
@@ -197,7 +201,12 @@ final class WireHarness: Sendable {
 
     /// Waits for the handler to close the connection; fails after the deadline.
     func waitUntilClosed() async throws {
-        try await waitFor("the connection to close") { !self.channel.isActive }
+        let deadline = ContinuousClock.now + handlerTestDeadline
+        while channel.isActive {
+            guard ContinuousClock.now < deadline else { throw HarnessError.timedOut("the connection to close") }
+            await channel.testingEventLoop.run()
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// TLS has been set up on the connection (STARTTLS or STLS went through).

@@ -2,6 +2,7 @@ import AccountDirectory
 import Dispatch
 import Foundation
 import MaildirStore
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SMTPProtocol
@@ -107,7 +108,53 @@ import Testing
         #expect(verdict == .accept(ResolvedRecipient(mailboxes: [LocalMailbox(domain: "example.org", localPart: "alice")],
                                                      remoteAddresses: [])))
         try await fixture.shutdown()
-        #expect(try await resolver.verdict(for: SMTPMailbox(localPart: "info", domain: "example.org"),
+        // (alice, not info: an acceptance moments ago is remembered, see below.)
+        #expect(try await resolver.verdict(for: SMTPMailbox(localPart: "alice", domain: "example.org"),
                                            recipientDelimiter: "+", on: loop).get() == .temporaryFailure)
+    }
+
+    /// Forwards to the SQLite directory and counts the recipient lookups that reach it.
+    final class CountingDirectory: RecipientDirectory {
+        let inner: SQLiteServerDirectory
+        let lookups = NIOLockedValueBox(0)
+        init(_ inner: SQLiteServerDirectory) { self.inner = inner }
+        func lookupRecipient(localPart: String, domain: String, recipientDelimiter: String?) async throws -> RecipientLookup {
+            lookups.withLockedValue { $0 += 1 }
+            return try await inner.lookupRecipient(localPart: localPart, domain: domain, recipientDelimiter: recipientDelimiter)
+        }
+        func isLocalDomain(_ domain: String) async throws -> Bool { try await inner.isLocalDomain(domain) }
+        func firstAddedDomain() async throws -> String? { try await inner.firstAddedDomain() }
+        func mayUseSender(account: MailboxAddress, address: String, recipientDelimiter: String?) async throws -> Bool {
+            try await inner.mayUseSender(account: account, address: address, recipientDelimiter: recipientDelimiter)
+        }
+        func changeStamp() -> DirectoryChangeStamp? { inner.changeStamp() }
+    }
+
+    @Test func acceptancesAreRememberedUntilTheDirectoryChanges() async throws {
+        let fixture = try Fixture()
+        let counting = CountingDirectory(fixture.server)
+        let resolver = RecipientResolver(directory: counting, primaryDomain: { "example.org" })
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        func verdict(_ localPart: String) async throws -> RecipientVerdict<ResolvedRecipient> {
+            try await resolver.verdict(for: SMTPMailbox(localPart: localPart, domain: "example.org"),
+                                       recipientDelimiter: "+", on: loop).get()
+        }
+        let alice = RecipientVerdict<ResolvedRecipient>.accept(
+            ResolvedRecipient(mailboxes: [LocalMailbox(domain: "example.org", localPart: "alice")], remoteAddresses: []))
+        #expect(try await verdict("alice") == alice)
+        let afterFirst = counting.lookups.withLockedValue { $0 }
+        for _ in 0..<5 { #expect(try await verdict("alice") == alice) }
+        #expect(counting.lookups.withLockedValue { $0 } == afterFirst, "answered from memory")
+        // Refusals are not remembered: each asks the directory.
+        #expect(try await verdict("nobody") == .unknownUser)
+        #expect(try await verdict("nobody") == .unknownUser)
+        #expect(counting.lookups.withLockedValue { $0 } == afterFirst + 2)
+        // Any write to the directory (the CLI's, from another process, alike) forgets them all.
+        try fixture.directory.removeUser("alice@example.org")
+        #expect(try await verdict("alice") == .unknownUser)
+        _ = try fixture.directory.addUser("bob@example.org", password: "battery staple")
+        #expect(try await verdict("bob") == .accept(
+            ResolvedRecipient(mailboxes: [LocalMailbox(domain: "example.org", localPart: "bob")], remoteAddresses: [])))
+        try await fixture.shutdown()
     }
 }

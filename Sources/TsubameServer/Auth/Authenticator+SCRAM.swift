@@ -1,5 +1,6 @@
 import AccountDirectory
 import NIOCore
+import ProtocolSupport
 
 /// The first step of a SCRAM login, before any proof exists.
 enum SCRAMLookupOutcome: Sendable, Equatable {
@@ -22,7 +23,7 @@ extension Authenticator {
         }
         guard let credentials else { return eventLoop.makeSucceededFuture(.busy) }
         // The directory is async and does its own I/O elsewhere; the event loop only waits.
-        return eventLoop.makeFutureWithTask { () -> SCRAMLookupOutcome in
+        return eventLoop.makeFutureWithLoopTask { () -> SCRAMLookupOutcome in
             .found(try await credentials.scramCredentials(address: user))
         }.recover { _ in .busy }
     }

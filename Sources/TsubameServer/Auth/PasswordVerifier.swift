@@ -2,6 +2,7 @@ import AccountDirectory
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import ProtocolSupport
 
 /// Bounds the password checks in flight. A yescrypt verification costs tens of milliseconds of
 /// CPU on purpose, so the directory runs it on threads of its own (`SQLiteServerDirectory`'s
@@ -79,7 +80,7 @@ final class PasswordVerifier: Sendable {
     func verify(user: String, password: String, client: ClientNetwork? = nil, returning: Bool = false,
                 on eventLoop: any EventLoop) -> EventLoopFuture<Verdict> {
         guard let remembered else { return verifyInFull(user: user, password: password, client: client, returning: returning, on: eventLoop) }
-        return eventLoop.makeFutureWithTask { try await remembered(user, password) }
+        return eventLoop.makeFutureWithLoopTask { try await remembered(user, password) }
             .recover { _ in nil }
             .flatMap { known in
                 if let known { return eventLoop.makeSucceededFuture(.verified(known)) }
@@ -94,7 +95,7 @@ final class PasswordVerifier: Sendable {
         let admitted = pending.withLockedValue { $0.admit(client, returning: returning, limit: limit) }
         guard admitted else { return eventLoop.makeSucceededFuture(.busy) }
         let check = self.check
-        let verdict = eventLoop.makeFutureWithTask { () -> Verdict in
+        let verdict = eventLoop.makeFutureWithLoopTask { () -> Verdict in
             try await check(user, password).map(Verdict.verified) ?? .rejected
         }
         verdict.whenComplete { [pending] _ in pending.withLockedValue { $0.release(client) } }

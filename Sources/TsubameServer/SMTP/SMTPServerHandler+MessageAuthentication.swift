@@ -1,5 +1,6 @@
 import MailAuthentication
 import NIOCore
+import ProtocolSupport
 import SMTPProtocol
 
 /// The end of a message's content: SPF, DKIM and DMARC for mail from other servers, a DKIM
@@ -21,7 +22,7 @@ extension SMTPServerHandler {
         }
         let input = InboundCheckInput(clientIP: connection.clientAddress, heloName: greeting.name, mailFrom: mailFrom,
                                       message: scanned, receiver: inbound.receiver)
-        let deciding = context.eventLoop.makeFutureWithTask { await inbound.decide(input) }
+        let deciding = context.eventLoop.makeFutureWithLoopTask { await inbound.decide(input) }
         connection.continueAfter(deciding, context: context) { result in
             // The transfer may be gone: the client disconnected while the checks ran.
             guard let transfer = self.transfer else { return }

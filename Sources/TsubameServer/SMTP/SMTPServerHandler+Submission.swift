@@ -1,6 +1,7 @@
 import AccountDirectory
 import Logging
 import NIOCore
+import ProtocolSupport
 import SASL
 import SMTPProtocol
 
@@ -144,7 +145,7 @@ extension SMTPServerHandler {
     private func mayUse(_ addresses: [String], account: MailboxAddress, on eventLoop: any EventLoop) -> EventLoopFuture<Bool> {
         let senders = server.senders
         let delimiter = config.smtp.plusAddressing ? config.smtp.recipientDelimiter : nil
-        return eventLoop.makeFutureWithTask {
+        return eventLoop.makeFutureWithLoopTask {
             for address in addresses {
                 guard try await senders.mayUseSender(account: account, address: address, recipientDelimiter: delimiter) else {
                     return false
