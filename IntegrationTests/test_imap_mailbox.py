@@ -66,17 +66,6 @@ def uidlist(datadir, user=ALICE, folder=""):
     return lines[0], records
 
 
-def batched_uidlist(datadir, count, user=ALICE):
-    """The uidlist once delivery's batch (200 ms after the first message to a folder no session
-    has selected) has numbered `count` messages."""
-    deadline = time.monotonic() + 5
-    while True:
-        path = datadir.maildir(user) / "dovecot-uidlist"
-        if path.exists() and len(uidlist(datadir, user)[1]) >= count or time.monotonic() > deadline:
-            return uidlist(datadir, user)
-        time.sleep(0.02)
-
-
 def maildir_names(datadir, user=ALICE, folder=""):
     root = datadir.maildir(user) / folder
     return sorted(p.name for sub in ("new", "cur") for p in (root / sub).iterdir())
@@ -90,16 +79,19 @@ def test_select_fetch_and_seen(imap_srv, datadir):
     messages = [sample_message(1), sample_message(2, filler=2), multipart_message()]
     paths = deliver(imap_srv, datadir, ALICE, messages)
     stored = [crlf(p.read_bytes()) for p in paths]
-    header, records = batched_uidlist(datadir, 3)
-    assert header.startswith("3 V"), header      # UIDs were assigned by delivery, no client asked
-    assert sorted(records) == [1, 2, 3]
-    for uid, path in zip((1, 2, 3), paths):
-        assert records[uid].endswith(":" + path.name.split(":")[0]), records[uid]
-        assert f"P{path.name.split(',')[0]}" in records[uid]
+    # No session had INBOX selected: the messages wait in new/ unnumbered, as Postfix's Maildir
+    # delivery leaves them for Dovecot, and the first sync (this SELECT) numbers them in order.
+    assert not (datadir.maildir(ALICE) / "dovecot-uidlist").exists()
 
     c = imap_client(imap_srv, "alice")
     typ, data = c.select("INBOX")
     assert typ == "OK" and data == [b"3"]
+    header, records = uidlist(datadir)
+    assert header.startswith("3 V"), header
+    assert sorted(records) == [1, 2, 3]
+    for uid, path in zip((1, 2, 3), paths):
+        assert records[uid].endswith(":" + path.name.split(":")[0]), records[uid]
+        assert f"P{path.name.split(',')[0]}" in records[uid]
     assert c.untagged_responses.get("UIDVALIDITY")
     assert c.untagged_responses["UIDNEXT"] == [b"4"]
     assert b"\\Seen" in c.untagged_responses["FLAGS"][0]
@@ -373,11 +365,21 @@ def test_idle_sees_delivery_store_and_expunge_within_a_second(imap_srv, datadir)
 
 def test_pop3_and_imap_share_the_maildir(imap_srv, datadir):
     paths = deliver(imap_srv, datadir, ALICE, [sample_message(1), sample_message(2), sample_message(3)])
-    _, records = batched_uidlist(datadir, 3)
+    # POP3's UIDLs of unnumbered messages are what their uidlist records say once numbered.
+    p = imap_srv.pop3()
+    p.ok(f"USER {ALICE}")
+    p.ok("PASS correct horse 1")
+    before_imap = pop3_uidls(p)
+    p.ok("QUIT")
+    c = imap_client(imap_srv, "alice")
+    assert b"MESSAGES 3" in ok(c.status("INBOX", "(MESSAGES)"))[0]
+    c.logout()
+    _, records = uidlist(datadir)
     p = imap_srv.pop3()
     p.ok(f"USER {ALICE}")
     p.ok("PASS correct horse 1")
     uidls = pop3_uidls(p)
+    assert uidls == before_imap
     assert uidls == [re.search(r"P(\S+)", records[u]).group(1) for u in (1, 2, 3)]
     assert uidls == [path.name.split(",")[0] for path in paths]
 

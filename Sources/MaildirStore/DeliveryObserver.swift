@@ -4,7 +4,7 @@
 ///
 /// Runs on the storage thread that delivered; it must not block for long and cannot fail the
 /// delivery (it returns nothing: a problem is the observer's to log). The server uses it to
-/// give the message its IMAP UID (`DeliveryUIDAssignment`: at once for a folder a session has
-/// selected, in batches otherwise), which MaildirStore cannot do itself: IMAPStore depends on
-/// MaildirStore, not the other way.
+/// give the message its IMAP UID when a session has its folder selected (other folders number
+/// their new files at their next sync), which MaildirStore cannot do itself: IMAPStore depends
+/// on MaildirStore, not the other way. See `DeliveryUIDAssignment`.
 public typealias DeliveryObserver = @Sendable (_ maildir: String, _ fileName: String) -> Void

@@ -91,11 +91,10 @@ public enum TsubameServer {
             storageThreads: storageThreads, mailStore: imapMailStore, tls: tls, logger: Logger(label: "imap"))
         // SMTP AUTH shares POP3's authenticator: one throttle and one lockout table for both.
         let submissionLimiter = SubmissionLimiter(settings: configuration.submission)
-        let uidAssignment = DeliveryUIDAssignment(mailStore: imapMailStore, timers: group.next(),
-                                                  threads: storageThreads, logger: Logger(label: "imap"))
         let mailStore = MaildirStore(dataDirectory: dataFolder.path, hostname: configuration.hostname,
                                      threadPool: storageThreads, queue: queueIntake,
-                                     deliveryObserver: uidAssignment.observer)
+                                     deliveryObserver: DeliveryUIDAssignment.observer(mailStore: imapMailStore,
+                                                                                      logger: Logger(label: "imap")))
         let smtpContext = SMTPServerContext(
             configuration: configBox,
             store: mailStore,
@@ -141,8 +140,6 @@ public enum TsubameServer {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         let outcome = await Result(catching: { try await serviceGroup.run() })
-        // Deliveries are over: the last batch gets its UIDs before the threads go.
-        try? await storageThreads.runIfActive { uidAssignment.flushAll() }
         try? await group.shutdownGracefully()
         try? await storageThreads.shutdownGracefully()
         try? await directoryThreads.shutdownGracefully()
