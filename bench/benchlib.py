@@ -9,6 +9,7 @@ import os
 import re
 import resource
 import shutil
+import random
 import signal
 import socket
 import subprocess
@@ -33,6 +34,23 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_port_kept_closed() -> int:
+    """A free TCP port on 127.0.0.1 below the kernel's ephemeral range, for a peer that must stay
+    closed for a while (a next hop that refuses the first attempts). A port from `free_port()`
+    is an ephemeral one, which the kernel may hand to the next bind to port 0: once it was the
+    Tsubame under test's own listener, which then relayed to itself."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral_low = int(f.read().split()[0])
+    for port in random.sample(range(20000, max(20001, ephemeral_low)), 500):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
 
 
 def wait_for_port(port: int, timeout: float = 15.0, banner: bool = True, greeting: bytes = b"220") -> None:
@@ -412,6 +430,21 @@ class Tsubame:
             p.wait()
         if self._log_thread:
             self._log_thread.join(2)
+
+
+def set_aside(path: Path) -> None:
+    """Moves `path` (if there) out of the way instead of removing it, into `.set-aside/` beside
+    it, which goes with the script's temp dir at its end. On this VM's ext4 without a journal,
+    removing thousands of files slows every file creation of the next minutes (see README.md):
+    the benchmark that follows would pay for our cleanup."""
+    if not path.exists():
+        return
+    aside = path.parent / ".set-aside"
+    aside.mkdir(exist_ok=True)
+    n = 0
+    while (aside / f"{path.name}-{n}").exists():
+        n += 1
+    path.rename(aside / f"{path.name}-{n}")
 
 
 def rmtree_quiet(path: Path) -> None:

@@ -20,7 +20,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchlib import log, wait_for_port
+from benchlib import log, set_aside, wait_for_port
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
@@ -141,8 +141,9 @@ class Dovecot:
 
     def install_mail(self, source: Path) -> None:
         """Replace the Maildirs with a copy of `source` (`source/<domain>/<user>/{cur,new,tmp}`),
-        owned by the mail user; Dovecot's index files from an earlier run go with them."""
-        shutil.rmtree(self.mail, ignore_errors=True)
+        owned by the mail user; Dovecot's index files from an earlier run go with them (set
+        aside, not removed: see `benchlib.set_aside`)."""
+        set_aside(self.mail)
         shutil.copytree(source, self.mail, symlinks=True)
         os.chmod(self.mail, 0o755)
         chown_tree(self.mail, self.mail_user.pw_uid, self.mail_user.pw_gid)
