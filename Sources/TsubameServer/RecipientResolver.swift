@@ -20,13 +20,14 @@ struct RecipientResolver: Sendable {
     let primaryDomain: @Sendable () -> String
     /// Bounces to the addresses SRS gave forwarded mail go back to the original senders.
     let srs: SRSBounceRouting?
-    let cache = RecipientVerdictCache()
+    let cache: RecipientVerdictCache
 
     init(directory: any RecipientDirectory, primaryDomain: @escaping @Sendable () -> String,
-         srs: SRSBounceRouting? = nil) {
+         srs: SRSBounceRouting? = nil, acceptanceLifetime: TimeAmount = RecipientVerdictCache.defaultLifetime) {
         self.directory = directory
         self.primaryDomain = primaryDomain
         self.srs = srs
+        cache = RecipientVerdictCache(lifetime: acceptanceLifetime)
     }
 
     /// The SQLite directory with its lookups on `threadPool`: one pool for everything, as the

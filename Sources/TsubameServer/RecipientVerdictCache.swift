@@ -15,8 +15,16 @@ final class RecipientVerdictCache: Sendable {
         var primaryDomain: String
     }
 
-    static let lifetime = TimeAmount.seconds(10)
+    static let defaultLifetime = TimeAmount.seconds(10)
     static let capacity = 10_000
+
+    /// How long an acceptance is trusted even while the directory's files look unchanged
+    /// (their times tick in jiffies, so two writes within one could look like none).
+    let lifetime: TimeAmount
+
+    init(lifetime: TimeAmount = defaultLifetime) {
+        self.lifetime = lifetime
+    }
 
     private struct State {
         var stamp: DirectoryChangeStamp?
@@ -48,7 +56,7 @@ final class RecipientVerdictCache: Sendable {
         state.withLockedValue { state in
             guard state.stamp == stamp else { return }
             if state.entries.count >= Self.capacity { state.entries.removeAll() }
-            state.entries[key] = (recipient, now + Self.lifetime)
+            state.entries[key] = (recipient, now + lifetime)
         }
     }
 }

@@ -133,7 +133,10 @@ import Testing
     @Test func acceptancesAreRememberedUntilTheDirectoryChanges() async throws {
         let fixture = try Fixture()
         let counting = CountingDirectory(fixture.server)
-        let resolver = RecipientResolver(directory: counting, primaryDomain: { "example.org" })
+        // An hour: under a loaded test run, seconds can pass between two awaits here, and the
+        // 10 s expiry is checked with explicit times below.
+        let resolver = RecipientResolver(directory: counting, primaryDomain: { "example.org" },
+                                         acceptanceLifetime: .hours(1))
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         func verdict(_ localPart: String) async throws -> RecipientVerdict<ResolvedRecipient> {
             try await resolver.verdict(for: SMTPMailbox(localPart: localPart, domain: "example.org"),
@@ -156,5 +159,21 @@ import Testing
         #expect(try await verdict("bob") == .accept(
             ResolvedRecipient(mailboxes: [LocalMailbox(domain: "example.org", localPart: "bob")], remoteAddresses: [])))
         try await fixture.shutdown()
+    }
+
+    @Test func anAcceptanceIsForgottenAfterItsLifetime() {
+        let cache = RecipientVerdictCache()
+        let key = RecipientVerdictCache.Key(address: "alice@example.org", recipientDelimiter: "+", primaryDomain: "example.org")
+        let alice = ResolvedRecipient(mailboxes: [LocalMailbox(domain: "example.org", localPart: "alice")], remoteAddresses: [])
+        let stamp = DirectoryChangeStamp([1, 2, 3])
+        let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        #expect(cache.accepted(key, stamp: stamp, now: start) == nil)
+        cache.remember(key, alice, stamp: stamp, now: start)
+        #expect(cache.accepted(key, stamp: stamp, now: start + .seconds(9)) == alice)
+        #expect(cache.accepted(key, stamp: stamp, now: start + .seconds(10)) == nil)
+        // Remembered again, then the directory changes: forgotten at once.
+        cache.remember(key, alice, stamp: stamp, now: start + .seconds(10))
+        #expect(cache.accepted(key, stamp: DirectoryChangeStamp([1, 2, 4]), now: start + .seconds(11)) == nil)
+        #expect(cache.accepted(key, stamp: stamp, now: start + .seconds(11)) == nil)
     }
 }
