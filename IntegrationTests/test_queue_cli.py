@@ -1,9 +1,12 @@
 """`tsubame queue flush` and `tsubame queue bounce`: they change the queue database beside a
-running server; the scheduler acts on it at its next look."""
+running server and wake its scheduler through DATA/queue/wake; the scheduler acts on it at
+once."""
 
 import json
+import os
 import re
 import sqlite3
+import stat
 import time
 from datetime import datetime, timezone
 
@@ -77,9 +80,20 @@ def test_queue_bounce_marks_the_message_for_the_scheduler(datadir, start_server)
     assert server.stop() == 0
     assert show(datadir, qid)["bounce_requested"] is False
     said = run_cli("queue", "bounce", qid, "--data", datadir.path).stdout.decode()
-    assert f"{qid} will be returned to its sender" in said
+    assert f"{qid} will be returned to its sender at the server's next look at the queue" in said
     assert show(datadir, qid)["bounce_requested"] is True
     assert "bounce requested: yes" in run_cli("queue", "show", qid, "--data", datadir.path).stdout.decode()
     assert "bounce-requested" in run_cli("queue", "list", "--data", datadir.path).stdout.decode()
     missing = run_cli("queue", "bounce", "NOSUCHID", "--data", datadir.path, check=False)
     assert missing.returncode != 0 and b"no queued message NOSUCHID" in missing.stderr
+
+
+def test_queue_commands_wake_the_running_scheduler_through_its_fifo(datadir, start_server):
+    server, qid = queue_remote_message(datadir, start_server)
+    wake = datadir.path / "queue" / "wake"
+    mode = os.lstat(wake).st_mode
+    assert stat.S_ISFIFO(mode) and stat.S_IMODE(mode) == 0o600
+    # The command found a reader on the FIFO: the running scheduler looks now.
+    said = run_cli("queue", "bounce", qid, "--data", datadir.path).stdout.decode()
+    assert f"{qid} will be returned to its sender now" in said
+    assert server.running()

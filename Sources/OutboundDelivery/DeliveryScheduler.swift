@@ -13,8 +13,9 @@ import ServiceLifecycle
 /// messages fail; failures and delays are reported to their senders; due recipients are
 /// claimed (the store records the attempt before anyone dials) and handed to workers, at most
 /// `concurrency` in all and `concurrencyPerDomain` per destination, each keeping its
-/// connection for the next batch to the same host. The one-second poll also picks up what
-/// `tsubame queue flush|release|bounce` changed from another process.
+/// connection for the next batch to the same host. What `tsubame queue flush|release|bounce`
+/// changed from another process is looked at when the command writes to the wake FIFO
+/// (`QueueWakeFIFO`), or at the next one-second poll if no byte came.
 public actor DeliveryScheduler: Service {
     let queue: QueueAccess
     let committer: ResultCommitter
@@ -60,6 +61,10 @@ public actor DeliveryScheduler: Service {
             logger.notice("delivery is suspended ([delivery] suspended): queued messages wait")
         }
         await removeFinishedMessages()
+        let wakeChannel = await QueueWakeListener.start(QueueWakeFIFO(folder: queue.folder),
+                                                        on: delivery.group.next(), logger: logger) { [weak self] in
+            self?.wake()
+        }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping, !Task.isCancelled {
@@ -99,6 +104,7 @@ public actor DeliveryScheduler: Service {
         } onGracefulShutdown: {
             Task { await self.stop() }
         }
+        try? await wakeChannel?.close()
     }
 
     private func stop() {

@@ -5,7 +5,8 @@ import TsubameServer
 
 /// `tsubame queue list|show|flush|hold|release|delete|bounce`. They open `DATA/queue.sqlite`
 /// beside the running server (WAL: readers and one writer at a time, the busy timeout waits for
-/// it); the server's scheduler reads the queue every second, so a change takes effect at once.
+/// it). flush, release and bounce then wake the server's scheduler through `DATA/queue/wake`, so
+/// the change takes effect at once (the scheduler also reads the queue every second).
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Inspect and manage the outbound queue.",
@@ -46,6 +47,7 @@ struct QueueCommand: ParsableCommand {
         func run() throws {
             let queue = try options.openQueue()
             let due = try queue.flush(messageID: id, now: Date())
+            options.wakeServer()
             print("\(due) recipient\(due == 1 ? "" : "s") due now")
             if let id, try queue.entry(id: id)?.message.held == true {
                 print("\(id) is held: `tsubame queue release \(id)` lets it be sent")
@@ -71,6 +73,7 @@ struct QueueCommand: ParsableCommand {
 
         func run() throws {
             try options.openQueue().setHeld(false, messageID: id)
+            options.wakeServer()
             print("released \(id)")
         }
     }
@@ -92,8 +95,7 @@ struct QueueCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give up on a message's pending recipients and return it to its sender.",
             discussion: """
-                The server fails them with "bounced by the administrator" at its next look (within a \
-                second) and sends the sender a delivery status notification (RFC 3464). Recipients \
+                The running server fails them with "bounced by the administrator" at once and sends the sender a delivery status notification (RFC 3464). Recipients \
                 being tried right now finish that attempt first.
                 """)
         @Argument var id: String
@@ -101,7 +103,8 @@ struct QueueCommand: ParsableCommand {
 
         func run() throws {
             try options.openQueue().requestBounce(messageID: id)
-            print("\(id) will be returned to its sender at the server's next look at the queue")
+            let told = options.wakeServer()
+            print("\(id) will be returned to its sender \(told ? "now" : "at the server's next look at the queue")")
         }
     }
 }
@@ -113,5 +116,11 @@ extension DataOption {
         }
         try DataFolderOwner.become(of: folder.path)
         return try SQLiteQueueStore(path: QueueFolder.databasePath(dataDirectory: folder.path))
+    }
+
+    /// Tells a running server to look at the queue now; false when none is running.
+    @discardableResult
+    func wakeServer() -> Bool {
+        QueueWakeFIFO(folder: QueueFolder(dataDirectory: folder.path)).notify()
     }
 }
