@@ -20,12 +20,17 @@ struct Delivery {
         var created: [String] = []
         var deliveredMaildirs: [String] = []
         var directoriesToSync: [String] = []
+        // One destination (the usual case): the spool file is renamed into it, as Maildir
+        // delivery does, instead of linked and then unlinked. The spool is in that Maildir's
+        // (or the queue's) own tmp/, so the rename stays on one file system.
+        let onlyDestination = plan.mailboxes.count + (plan.remoteRecipients.isEmpty ? 0 : 1) == 1
+        var spoolMoved = false
         do {
             for mailbox in plan.mailboxes {
                 let maildir = store.maildirPath(for: mailbox)
                 if !POSIX.fileExists("\(maildir)/new") { try MaildirStore.createMaildir(at: maildir) }
                 let target = "\(maildir)/new/\(fileName)"
-                try placeFile(from: spool.path, to: target, maildir: maildir)
+                spoolMoved = try placeFile(from: spool.path, to: target, maildir: maildir, moving: onlyDestination)
                 created.append(target)
                 deliveredMaildirs.append(maildir)
                 directoriesToSync.append("\(maildir)/new")
@@ -35,7 +40,7 @@ struct Delivery {
                 try store.queueFolder.createMessagesFolder()
                 try POSIX.makeDirectories("\(store.queueRoot)/tmp")  // placeFile's copy fallback
                 let target = store.queueFolder.messagePath(fileName)
-                try placeFile(from: spool.path, to: target, maildir: store.queueRoot)
+                spoolMoved = try placeFile(from: spool.path, to: target, maildir: store.queueRoot, moving: onlyDestination)
                 created.append(target)
                 directoriesToSync.append(store.queueFolder.messagesPath)
             }
@@ -52,7 +57,11 @@ struct Delivery {
             spool.remove()
             throw error
         }
-        spool.remove()  // the links in new/ hold the data now
+        if spoolMoved {
+            spool.moved()
+        } else {
+            spool.remove()  // the links in new/ hold the data now
+        }
         // Durable and committed (the queue rows too): the IMAP side may now give UIDs (before
         // the 250 when a session has the folder selected, so IDLE sees the message at once).
         if let observer = store.deliveryObserver {
@@ -61,17 +70,19 @@ struct Delivery {
         return fileName
     }
 
-    /// A hard link keeps one copy for all recipients; a copy when linking is impossible
-    /// (another file system, link count limit).
-    private func placeFile(from source: String, to target: String, maildir: String) throws {
-        if link(source, target) == 0 { return }
+    /// A hard link keeps one copy for all recipients (`moving`: the only one, renamed); a copy
+    /// when linking is impossible (another file system, link count limit). True when the
+    /// source was renamed: it is no longer in tmp/.
+    private func placeFile(from source: String, to target: String, maildir: String, moving: Bool) throws -> Bool {
+        if moving ? rename(source, target) == 0 : link(source, target) == 0 { return moving }
         let linkError = errno
         guard linkError == EXDEV || linkError == EMLINK || linkError == EPERM else {
-            throw StorageError(operation: "link", path: target, code: linkError)
+            throw StorageError(operation: moving ? "rename" : "link", path: target, code: linkError)
         }
         let temporary = "\(maildir)/tmp/\(name.base).copy"
         try copyFile(from: source, to: temporary)
         try POSIX.check(rename(temporary, target), "rename", target)
+        return false
     }
 
     private func copyFile(from source: String, to target: String) throws {

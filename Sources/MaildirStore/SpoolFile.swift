@@ -137,6 +137,12 @@ struct SpoolFile {
         state = .finished
     }
 
+    /// The synced file was renamed into its only destination: nothing is left to remove.
+    mutating func moved() {
+        guard case .complete = state else { return remove() }
+        state = .finished
+    }
+
     /// Removes the file and remembers why, so that later writes and the commit fail too.
     mutating func fail(_ error: any Error) {
         if case .failed = state { return }

@@ -58,8 +58,15 @@ struct LogLine {
     static let bareValueBytes: Set<UInt8> = Set(
         Array(UInt8(ascii: "a")...UInt8(ascii: "z")) + Array(UInt8(ascii: "A")...UInt8(ascii: "Z"))
             + Array(UInt8(ascii: "0")...UInt8(ascii: "9")) + Array("-._:@/+<>[],*%!#$&'()?^{|}~".utf8))
+    /// `bareValueBytes` as a table: the test is made for every octet of every value logged.
+    private static let isBareValueByte: [Bool] = (0...255).map { bareValueBytes.contains(UInt8($0)) }
 
     static func appendValue(_ value: some Collection<UInt8>, to line: inout [UInt8]) {
+        // Most values (ids, addresses, sizes) are bare as they stand: nothing to quote or escape.
+        if !value.isEmpty, value.allSatisfy({ isBareValueByte[Int($0)] }) {
+            line.append(contentsOf: value)
+            return
+        }
         var escaped: [UInt8] = []
         escaped.reserveCapacity(value.count)
         var bare = !value.isEmpty
@@ -71,7 +78,7 @@ struct LogLine {
                 bare = false
             case .byte(let byte):
                 escaped.append(byte)
-                if !bareValueBytes.contains(byte) { bare = false }
+                if !isBareValueByte[Int(byte)] { bare = false }
             case .text(let bytes):
                 escaped.append(contentsOf: bytes)
                 bare = false

@@ -17,6 +17,8 @@ struct TraceHeaderTests {
         ("2001:db8::25", "[IPv6:2001:db8::25]"),
         ("::ffff:192.0.2.7", "[192.0.2.7]"),
         ("::FFFF:192.0.2.7", "[192.0.2.7]"),
+        ("::ffff:2001:db8::1", "[IPv6:::ffff:2001:db8::1]"),
+        (":ffff:192.0.2.7", "[IPv6::ffff:192.0.2.7]"),
     ]
 
     /// RFC 5321 §4.1.3: IPv6-address-literal = "IPv6:" IPv6-addr.
@@ -31,6 +33,8 @@ struct TraceHeaderTests {
         ("client (evil)", "client__evil_"),
         ("a\u{85}b\u{2028}c\u{202E}", "a_b_c_"),
         ("[192.0.2.1]", "[192.0.2.1]"),
+        ("a.b..c.", "a.b..c."),
+        ("ex ample\u{7F}", "ex_ample_"),
     ]
 
     /// RFC 6531 §3.7.3: UTF-8 in headers only with SMTPUTF8; otherwise the A-label.

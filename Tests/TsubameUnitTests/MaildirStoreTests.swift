@@ -50,6 +50,25 @@ struct MaildirStoreTests {
         #expect(files("\(store.maildirPath(for: alice))/tmp").isEmpty)
     }
 
+    /// One destination: the spool file is renamed into new/ (nothing linked, nothing left in tmp/).
+    @Test func theOnlyDestinationGetsTheSpoolFileItself() async throws {
+        let store = store()
+        let alice = LocalMailbox(domain: "example.org", localPart: "alice")
+        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
+                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [], reversePath: ""))
+        try await message.write(ByteBuffer(string: "Subject: x\n\n"), on: loop).get()
+        let spooled = try #require(files("\(store.maildirPath(for: alice))/tmp").first)
+        var spoolInfo = stat()
+        #expect(stat("\(store.maildirPath(for: alice))/tmp/\(spooled)", &spoolInfo) == 0)
+        let fileName = try await message.commit(ByteBuffer(string: "body\n"), on: loop).get()
+        var info = stat()
+        #expect(stat("\(store.maildirPath(for: alice))/new/\(fileName)", &info) == 0)
+        #expect(info.st_ino == spoolInfo.st_ino && info.st_nlink == 1)
+        #expect(try String(contentsOfFile: "\(store.maildirPath(for: alice))/new/\(fileName)", encoding: .utf8)
+                == "X: y\nSubject: x\n\nbody\n")
+        #expect(files("\(store.maildirPath(for: alice))/tmp").isEmpty)
+    }
+
     @Test func discardLeavesNothing() async throws {
         let store = store()
         let alice = LocalMailbox(domain: "example.org", localPart: "alice")
