@@ -28,9 +28,15 @@ struct Delivery {
         do {
             for mailbox in plan.mailboxes {
                 let maildir = store.maildirPath(for: mailbox)
-                if !POSIX.fileExists("\(maildir)/new") { try MaildirStore.createMaildir(at: maildir) }
                 let target = "\(maildir)/new/\(fileName)"
-                spoolMoved = try placeFile(from: spool.path, to: target, maildir: maildir, moving: onlyDestination)
+                do {
+                    spoolMoved = try placeFile(from: spool.path, to: target, maildir: maildir, moving: onlyDestination)
+                } catch let error as StorageError where error.code == ENOENT {
+                    // No new/ yet (a recipient after the first, whose Maildir the spool did not
+                    // create): made when the link says so, so other deliveries cost no stat.
+                    try MaildirStore.createMaildir(at: maildir)
+                    spoolMoved = try placeFile(from: spool.path, to: target, maildir: maildir, moving: onlyDestination)
+                }
                 created.append(target)
                 deliveredMaildirs.append(maildir)
                 directoriesToSync.append("\(maildir)/new")

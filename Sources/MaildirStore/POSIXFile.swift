@@ -26,6 +26,29 @@ enum POSIX {
         return fd
     }
 
+    /// Two buffers in one writev: a message's trace headers and its content cost one call.
+    static func writeAll(_ fd: Int32, _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer,
+                         path: String) throws(StorageError) {
+        guard !first.isEmpty, !second.isEmpty else {
+            try writeAll(fd, first, path: path)
+            return try writeAll(fd, second, path: path)
+        }
+        var vectors = [iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+                       iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count)]
+        var written = -1
+        while written < 0 {
+            written = writev(fd, &vectors, 2)
+            if written < 0, errno != EINTR { throw StorageError(operation: "write", path: path, code: errno) }
+        }
+        // A short write (a full disk, a signal): the rest as separate writes, which report why.
+        if written < first.count {
+            try writeAll(fd, UnsafeRawBufferPointer(rebasing: first[written...]), path: path)
+            try writeAll(fd, second, path: path)
+        } else {
+            try writeAll(fd, UnsafeRawBufferPointer(rebasing: second[(written - first.count)...]), path: path)
+        }
+    }
+
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(StorageError) {
         var offset = 0
         while offset < bytes.count {

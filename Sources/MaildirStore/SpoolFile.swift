@@ -40,8 +40,17 @@ struct SpoolFile {
 
     mutating func append(_ content: ByteBuffer) throws {
         do {
-            let descriptor = try openedDescriptor()
-            try content.withUnsafeReadableBytes { try writeCounting($0, to: descriptor) }
+            try content.withUnsafeReadableBytes { bytes in
+                guard case .notCreated(let header) = state else {
+                    return try writeCounting(bytes, to: openedDescriptor())
+                }
+                // A new file: the trace headers and the first content go in one write.
+                let descriptor = try createFile()
+                state = .open(descriptor: descriptor)
+                let headerBytes = Array(header.utf8)
+                headerLength = headerBytes.count
+                try headerBytes.withUnsafeBytes { try writeCounting($0, then: bytes, to: descriptor) }
+            }
         } catch {
             fail(error)
             throw error
@@ -156,8 +165,7 @@ struct SpoolFile {
         case .open(let descriptor):
             return descriptor
         case .notCreated(let header):
-            if !POSIX.fileExists("\(maildir)/new") { try MaildirStore.createMaildir(at: maildir) }
-            let descriptor = try POSIX.openNewFile(path)
+            let descriptor = try createFile()
             state = .open(descriptor: descriptor)
             var bytes = Array(header.utf8)
             headerLength = bytes.count
@@ -165,6 +173,17 @@ struct SpoolFile {
             return descriptor
         case .complete, .failed, .finished:
             throw unusable()
+        }
+    }
+
+    /// Creates the file in tmp/. A Maildir that does not exist yet (a new user's first message)
+    /// is made when the open says so: everyone else's messages cost no stat.
+    private func createFile() throws -> Int32 {
+        do {
+            return try POSIX.openNewFile(path)
+        } catch where error.code == ENOENT {
+            try MaildirStore.createMaildir(at: maildir)
+            return try POSIX.openNewFile(path)
         }
     }
 
@@ -177,6 +196,17 @@ struct SpoolFile {
     private mutating func writeCounting(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) throws {
         guard !bytes.isEmpty else { return }
         try POSIX.writeAll(descriptor, bytes, path: path)
+        count(bytes)
+    }
+
+    private mutating func writeCounting(_ first: UnsafeRawBufferPointer, then second: UnsafeRawBufferPointer,
+                                        to descriptor: Int32) throws {
+        try POSIX.writeAll(descriptor, first, second, path: path)
+        count(first)
+        count(second)
+    }
+
+    private mutating func count(_ bytes: UnsafeRawBufferPointer) {
         size += bytes.count
         var count = 0
         for byte in bytes where byte == UInt8(ascii: "\n") { count += 1 }
