@@ -54,8 +54,7 @@ struct MaildirStoreTests {
     @Test func theOnlyDestinationGetsTheSpoolFileItself() async throws {
         let store = store()
         let alice = LocalMailbox(domain: "example.org", localPart: "alice")
-        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
-                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [], reversePath: ""))
+        let message = beginMessage(for: alice, in: store)
         try await message.write(ByteBuffer(string: "Subject: x\n\n"), on: loop).get()
         let spooled = try #require(files("\(store.maildirPath(for: alice))/tmp").first)
         var spoolInfo = stat()
@@ -69,11 +68,16 @@ struct MaildirStoreTests {
         #expect(files("\(store.maildirPath(for: alice))/tmp").isEmpty)
     }
 
+    /// A message for `mailbox` alone, with "X: y" as its trace header.
+    func beginMessage(for mailbox: LocalMailbox, in store: MaildirStore) -> IncomingMessage {
+        store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
+                           plan: DeliveryPlan(mailboxes: [mailbox], remoteRecipients: [], reversePath: ""))
+    }
+
     @Test func discardLeavesNothing() async throws {
         let store = store()
         let alice = LocalMailbox(domain: "example.org", localPart: "alice")
-        let message = store.beginMessage(name: MaildirName.make(hostname: "h"), traceHeaders: "X: y\n",
-                                         plan: DeliveryPlan(mailboxes: [alice], remoteRecipients: [], reversePath: ""))
+        let message = beginMessage(for: alice, in: store)
         try await message.write(ByteBuffer(string: "partial"), on: loop).get()
         #expect(files("\(store.maildirPath(for: alice))/tmp").count == 1)
         try await message.discard(on: loop).get()
