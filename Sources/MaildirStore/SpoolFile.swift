@@ -41,15 +41,19 @@ struct SpoolFile {
     mutating func append(_ content: ByteBuffer) throws {
         do {
             try content.withUnsafeReadableBytes { bytes in
-                guard case .notCreated(let header) = state else {
-                    return try writeCounting(bytes, to: openedDescriptor())
+                switch state {
+                case .open(let descriptor):
+                    try writeCounting(bytes, to: descriptor)
+                case .notCreated(let header):
+                    // A new file: the trace headers and the first content go in one write.
+                    let descriptor = try createFile()
+                    state = .open(descriptor: descriptor)
+                    let headerBytes = Array(header.utf8)
+                    headerLength = headerBytes.count
+                    try headerBytes.withUnsafeBytes { try writeCounting($0, then: bytes, to: descriptor) }
+                case .complete, .failed, .finished:
+                    throw unusable()
                 }
-                // A new file: the trace headers and the first content go in one write.
-                let descriptor = try createFile()
-                state = .open(descriptor: descriptor)
-                let headerBytes = Array(header.utf8)
-                headerLength = headerBytes.count
-                try headerBytes.withUnsafeBytes { try writeCounting($0, then: bytes, to: descriptor) }
             }
         } catch {
             fail(error)
@@ -157,23 +161,6 @@ struct SpoolFile {
         if case .failed = state { return }
         remove()
         state = .failed(error)
-    }
-
-    /// The open file, created with the trace headers on first use.
-    private mutating func openedDescriptor() throws -> Int32 {
-        switch state {
-        case .open(let descriptor):
-            return descriptor
-        case .notCreated(let header):
-            let descriptor = try createFile()
-            state = .open(descriptor: descriptor)
-            var bytes = Array(header.utf8)
-            headerLength = bytes.count
-            try bytes.withUnsafeMutableBytes { try writeCounting(UnsafeRawBufferPointer($0), to: descriptor) }
-            return descriptor
-        case .complete, .failed, .finished:
-            throw unusable()
-        }
     }
 
     /// Creates the file in tmp/. A Maildir that does not exist yet (a new user's first message)
